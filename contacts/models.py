@@ -1,0 +1,291 @@
+import calendar
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Relationship(models.TextChoices):
+    COLLEAGUE = "colleague", "Colleague"
+    MENTOR = "mentor", "Mentor"
+    MENTEE = "mentee", "Mentee"
+    PEER = "peer", "Peer"
+    MANAGER = "manager", "Manager"
+    REPORT = "report", "Report"
+    ALUMNI = "alumni", "Alumni"
+    FRIEND_FAMILY = "friend_family", "Friend / family"
+    CLIENT = "client", "Client"
+    RECRUITER = "recruiter", "Recruiter"
+    OTHER = "other", "Other"
+
+
+class Network(models.TextChoices):
+    STRATEGIC = "strategic", "Strategic"
+    OPERATIONAL = "operational", "Operational"
+    PERSONAL = "personal", "Personal"
+
+
+class TieStrength(models.TextChoices):
+    WEAK = "weak", "Weak"
+    STRONG = "strong", "Strong"
+
+
+class ContactLabel(models.TextChoices):
+    WORK = "work", "Work"
+    HOME = "home", "Home"
+    MOBILE = "mobile", "Mobile"
+    OTHER = "other", "Other"
+
+
+class Tag(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=64)
+    checkin_cadence_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
+        help_text="Check-in cadence for contacts with this tag, in months (blank = none, 0 = never).",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="tag_unique_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    linkedin_url = models.URLField(max_length=300, blank=True)
+    how_we_met = models.CharField(max_length=300, blank=True)
+    introduced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="introduced"
+    )
+    relationship = models.CharField(max_length=16, choices=Relationship.choices, default=Relationship.OTHER)
+    network = models.CharField(max_length=16, choices=Network.choices, default=Network.OPERATIONAL)
+    tie_strength = models.CharField(max_length=8, choices=TieStrength.choices, default=TieStrength.WEAK)
+    checkin_cadence_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
+        help_text="Months between check-ins (blank = tag or tie-strength default, 0 = never).",
+    )
+    # Birthday as month/day with an optional year: many people share no year.
+    birthday_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    birthday_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    birthday_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    started_on = models.DateField(null=True, blank=True, help_text="Start of the current role.")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    notes = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    # Not auto_now_add: an import of a backup keeps the original creation time.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Denormalised for the list, the dashboard and the check-in rule; written by
+    # the interaction services (never by a signal).
+    last_interaction_on = models.DateField(null=True, blank=True, editable=False)
+    # The scheduler searches this: the date the next check-in falls due (null = none).
+    next_check_in = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["first_name", "last_name", "id"]
+        indexes = [
+            models.Index(fields=["owner", "archived", "next_check_in"], name="contact_due_idx"),
+            models.Index(fields=["owner", "birthday_month", "birthday_day"], name="contact_birthday_idx"),
+            models.Index(fields=["owner", "last_name", "first_name"], name="contact_name_idx"),
+            models.Index(fields=["owner", "linkedin_url"], name="contact_linkedin_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(birthday_month__isnull=True) & Q(birthday_day__isnull=True))
+                | (Q(birthday_month__isnull=False) & Q(birthday_day__isnull=False)),
+                name="contact_birthday_month_and_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[:1] for part in (self.first_name, self.last_name) if part).upper()
+
+    @property
+    def birthday(self) -> date | None:
+        """The birthday as a date in its own year, or in leap year 2000 when no year is known."""
+        if self.birthday_month is None or self.birthday_day is None:
+            return None
+        return date(self.birthday_year or 2000, self.birthday_month, self.birthday_day)
+
+    @property
+    def birthday_display(self) -> str:
+        if self.birthday_month is None:
+            return ""
+        name = calendar.month_name[self.birthday_month]
+        suffix = f", {self.birthday_year}" if self.birthday_year else ""
+        return f"{name} {self.birthday_day}{suffix}"
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.birthday_month is None) != (self.birthday_day is None):
+            raise ValidationError({"birthday_day": "Give both the month and the day of the birthday."})
+        if self.birthday_month is not None:
+            year = self.birthday_year or 2000  # 2000 is a leap year: Feb 29 is allowed without a year
+            max_day = calendar.monthrange(year, self.birthday_month)[1]
+            if not 1 <= self.birthday_day <= max_day:
+                raise ValidationError(
+                    {"birthday_day": f"{calendar.month_name[self.birthday_month]} has no day {self.birthday_day}"
+                     + (f" in {self.birthday_year}." if self.birthday_year else ".")}
+                )
+        if self.introduced_by_id is not None and self.pk is not None and self.introduced_by_id == self.pk:
+            raise ValidationError({"introduced_by": "A contact cannot introduce themselves."})
+
+
+class ContactEmail(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    value = models.EmailField(max_length=254)
+    label = models.CharField(max_length=16, choices=ContactLabel.choices, default=ContactLabel.WORK)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["value"], name="contactemail_value_idx")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ContactPhone(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    value = models.CharField(max_length=64)
+    label = models.CharField(max_length=16, choices=ContactLabel.choices, default=ContactLabel.MOBILE)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class RoleHistory(models.Model):
+    """A role the contact held before their current one (DESIGN rule 6)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="past_roles")
+    company = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-ended_on", "-id"]
+        verbose_name_plural = "role history"
+
+    def __str__(self) -> str:
+        return f"{self.title} at {self.company}".strip()
+
+
+class InteractionKind(models.TextChoices):
+    COFFEE = "coffee", "Coffee"
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    MESSAGE = "message", "Message"
+    MEETING = "meeting", "Meeting"
+    EVENT = "event", "Event"
+    INFORMATIONAL_INTERVIEW = "informational_interview", "Informational interview"
+    INTRODUCTION = "introduction", "Introduction"
+    OTHER = "other", "Other"
+
+
+class Exchange(models.TextChoices):
+    GAVE = "gave", "I gave (advice, intro, article)"
+    ASKED = "asked", "I asked a favour"
+    MUTUAL = "mutual", "Mutual"
+
+
+class Interaction(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions")
+    contacts = models.ManyToManyField(Contact, related_name="interactions")
+    occurred_on = models.DateField()
+    kind = models.CharField(max_length=32, choices=InteractionKind.choices, default=InteractionKind.COFFEE)
+    summary = models.TextField(blank=True)
+    topics = models.CharField(max_length=300, blank=True)
+    exchange = models.CharField(max_length=8, choices=Exchange.choices, null=True, blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-occurred_on"], name="interaction_owner_date_idx"),
+            models.Index(fields=["owner", "follow_up_on"], name="interaction_followup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occurred_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:interaction_edit", args=[self.pk])
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [{"row": 12, "message": "...", "data": {...}}, ...]
+    errors = models.JSONField(default=list, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.format or 'auto'}, {self.status})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))

@@ -1,0 +1,24 @@
+"""The Celery app and the beat schedule (beat runs in UTC, in exactly one process)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+
+app = Celery("keepwarm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Hourly: every user's local "today" and local digest hour come round once an hour.
+app.conf.beat_schedule = {
+    "generate-reminders-hourly": {
+        "task": "reminders.tasks.generate_reminders_task",
+        "schedule": crontab(minute=5),
+    },
+    "send-digests-hourly": {
+        "task": "reminders.tasks.send_digests_task",
+        "schedule": crontab(minute=10),
+    },
+}

@@ -1,0 +1,74 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+
+from .models import Profile
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(required=True, help_text="Digests are sent here.")
+
+    class Meta:
+        model = User
+        fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Create account", css_class="btn-kw w-100"))
+
+
+class ProfileForm(forms.ModelForm):
+    """The settings page: time zone, reminder cadences, digest preferences."""
+
+    email = forms.EmailField(required=False, help_text="Where digests are sent.")
+
+    class Meta:
+        model = Profile
+        fields = (
+            "timezone",
+            "strong_cadence_months",
+            "weak_cadence_months",
+            "birthday_lead_days",
+            "digest_frequency",
+            "digest_hour",
+            "digest_send_empty",
+        )
+        labels = {
+            "strong_cadence_months": "Strong ties: check in every … months",
+            "weak_cadence_months": "Weak ties: check in every … months",
+            "birthday_lead_days": "Show birthdays and anniversaries … days ahead",
+            "digest_hour": "Send the digest at (local hour)",
+            "digest_send_empty": "Send a digest even when there is nothing due",
+        }
+        widgets = {"timezone": forms.TextInput(attrs={"list": "tz-list", "autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = self.instance.user.email
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset("Time zone", "timezone"),
+            Fieldset(
+                "Check-ins",
+                Div(Div("strong_cadence_months", css_class="col-sm-6"), Div("weak_cadence_months", css_class="col-sm-6"), css_class="row"),
+                "birthday_lead_days",
+            ),
+            Fieldset(
+                "Email digest",
+                "email",
+                Div(Div("digest_frequency", css_class="col-sm-6"), Div("digest_hour", css_class="col-sm-6"), css_class="row"),
+                "digest_send_empty",
+            ),
+        )
+        self.helper.add_input(Submit("submit", "Save settings", css_class="btn-kw"))
+
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save(commit=commit)
+        if commit and self.cleaned_data.get("email") is not None:
+            user = profile.user
+            user.email = self.cleaned_data["email"]
+            user.save(update_fields=["email"])
+        return profile

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("crm.account_urls")),
+    path("contacts/", include("contacts.urls")),
+    path("reminders/", include("reminders.urls")),
+    path("", include("reminders.public_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,5 @@
+from datetime import date
+
+
+def dashboard_context(*, owner, today: date) -> dict:
+    return {"today": today}
