@@ -65,3 +65,11 @@ def alice_client(client, alice):
 def bob_client(client, bob):
     client.force_login(bob)
     return client
+
+
+# Hypothesis: no per-example deadline (2 shared cores make timings noisy).
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("default", deadline=None, max_examples=100)
+hypothesis_settings.register_profile("ci", deadline=None, max_examples=150)
+hypothesis_settings.load_profile("ci" if IN_CI else "default")

@@ -159,8 +159,10 @@ class Contact(models.Model):
             max_day = calendar.monthrange(year, self.birthday_month)[1]
             if not 1 <= self.birthday_day <= max_day:
                 raise ValidationError(
-                    {"birthday_day": f"{calendar.month_name[self.birthday_month]} has no day {self.birthday_day}"
-                     + (f" in {self.birthday_year}." if self.birthday_year else ".")}
+                    {
+                        "birthday_day": f"{calendar.month_name[self.birthday_month]} has no day {self.birthday_day}"
+                        + (f" in {self.birthday_year}." if self.birthday_year else ".")
+                    }
                 )
         if self.introduced_by_id is not None and self.pk is not None and self.introduced_by_id == self.pk:
             raise ValidationError({"introduced_by": "A contact cannot introduce themselves."})

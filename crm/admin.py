@@ -7,7 +7,15 @@ from .models import JobRun, Profile
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "timezone", "digest_frequency", "digest_hour", "strong_cadence_months", "weak_cadence_months", "reminders_run_on")
+    list_display = (
+        "user",
+        "timezone",
+        "digest_frequency",
+        "digest_hour",
+        "strong_cadence_months",
+        "weak_cadence_months",
+        "reminders_run_on",
+    )
     list_filter = ("digest_frequency", "timezone")
     search_fields = ("user__username", "user__email", "timezone")
     readonly_fields = ("calendar_token", "reminders_run_on")

@@ -53,13 +53,21 @@ class ProfileForm(forms.ModelForm):
             Fieldset("Time zone", "timezone"),
             Fieldset(
                 "Check-ins",
-                Div(Div("strong_cadence_months", css_class="col-sm-6"), Div("weak_cadence_months", css_class="col-sm-6"), css_class="row"),
+                Div(
+                    Div("strong_cadence_months", css_class="col-sm-6"),
+                    Div("weak_cadence_months", css_class="col-sm-6"),
+                    css_class="row",
+                ),
                 "birthday_lead_days",
             ),
             Fieldset(
                 "Email digest",
                 "email",
-                Div(Div("digest_frequency", css_class="col-sm-6"), Div("digest_hour", css_class="col-sm-6"), css_class="row"),
+                Div(
+                    Div("digest_frequency", css_class="col-sm-6"),
+                    Div("digest_hour", css_class="col-sm-6"),
+                    css_class="row",
+                ),
                 "digest_send_empty",
             ),
         )

@@ -46,9 +46,7 @@ class Profile(models.Model):
     digest_send_empty = models.BooleanField(
         default=False, help_text="Send a digest even when there is nothing to say."
     )
-    birthday_lead_days = models.PositiveSmallIntegerField(
-        default=7, validators=[MaxValueValidator(60)]
-    )
+    birthday_lead_days = models.PositiveSmallIntegerField(default=7, validators=[MaxValueValidator(60)])
     strong_cadence_months = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(0), MaxValueValidator(60)],

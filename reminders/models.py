@@ -38,7 +38,9 @@ class Reminder(models.Model):
         constraints = [
             # Idempotence: raising the same reminder twice (two beats, two workers,
             # a retry after a crash) can never make a second row.
-            models.UniqueConstraint(fields=["contact", "kind", "due_on"], name="reminder_unique_contact_kind_due"),
+            models.UniqueConstraint(
+                fields=["contact", "kind", "due_on"], name="reminder_unique_contact_kind_due"
+            ),
         ]
         indexes = [
             # The dashboard, the reminders page and the digest: a user's open ones by date.
@@ -71,7 +73,9 @@ class DigestLog(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "period"], name="digestlog_unique_user_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period"], name="digestlog_unique_user_period")
+        ]
 
     def __str__(self) -> str:
         return f"Digest {self.period} for {self.user_id}"

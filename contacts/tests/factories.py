@@ -12,7 +12,9 @@ from reminders.models import Reminder
 _seq = itertools.count(1)
 
 
-def make_user(username: str | None = None, *, password: str = "pw-keepwarm-123", tz: str = "UTC", **profile) -> User:
+def make_user(
+    username: str | None = None, *, password: str = "pw-keepwarm-123", tz: str = "UTC", **profile
+) -> User:
     username = username or f"user{next(_seq)}"
     user = User.objects.create_user(username=username, email=f"{username}@example.com", password=password)
     profile_obj = user.profile
@@ -52,7 +54,13 @@ def make_contact(
     return contact
 
 
-def make_interaction(*, contact: Contact | None = None, contacts: list[Contact] | tuple = (), owner: User | None = None, **overrides) -> Interaction:
+def make_interaction(
+    *,
+    contact: Contact | None = None,
+    contacts: list[Contact] | tuple = (),
+    owner: User | None = None,
+    **overrides,
+) -> Interaction:
     """An interaction row only: services that react to interactions are not called."""
     people = list(contacts) or [contact]
     fields = {"occurred_on": timezone.localdate(), "kind": "coffee", "summary": "Caught up"}
@@ -62,7 +70,9 @@ def make_interaction(*, contact: Contact | None = None, contacts: list[Contact] 
     return interaction
 
 
-def make_reminder(*, contact: Contact, kind: str = "check_in", due_on: date | None = None, **overrides) -> Reminder:
+def make_reminder(
+    *, contact: Contact, kind: str = "check_in", due_on: date | None = None, **overrides
+) -> Reminder:
     return Reminder.objects.create(
         owner=contact.owner, contact=contact, kind=kind, due_on=due_on or timezone.localdate(), **overrides
     )
