@@ -236,7 +236,8 @@ class Interaction(models.Model):
     kind = models.CharField(max_length=32, choices=InteractionKind.choices, default=InteractionKind.COFFEE)
     summary = models.TextField(blank=True)
     topics = models.CharField(max_length=300, blank=True)
-    exchange = models.CharField(max_length=8, choices=Exchange.choices, null=True, blank=True)
+    # null, not "", when nothing was exchanged: the JSON backup contract says so.
+    exchange = models.CharField(max_length=8, choices=Exchange.choices, null=True, blank=True)  # noqa: DJ001
     follow_up_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
