@@ -1,3 +1,8 @@
 """URLs outside /reminders/: the calendar feed, digest preview, signed email actions."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("reminders.calendar_urls")),
+    path("", include("reminders.digest_urls")),
+]

@@ -1,0 +1,1 @@
+"""Digest Celery tasks (owned by the digest work)."""

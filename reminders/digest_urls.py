@@ -1,0 +1,3 @@
+"""Digest preview, unsubscribe and signed one-click actions (owned by the digest work)."""
+
+urlpatterns: list = []
