@@ -1,0 +1,178 @@
+"""Pure date rules of the reminder engine (DESIGN "Reminder rules").
+
+No ORM, no clock, no settings: every function takes the dates it needs, so the
+rules can be tested exhaustively. All dates are the user's local dates.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+# A year-less birthday is anchored in a leap year, so Feb 29 stays a valid origin.
+LEAP_ANCHOR_YEAR = 2000
+
+
+def next_check_in(base: date, cadence_months: int) -> date:
+    """Return the date `cadence_months` calendar months after `base`.
+
+    31 Jan + 1 month is 28/29 Feb, never 2 or 3 Mar (relativedelta clips to the
+    month's last day).
+    """
+    if cadence_months < 1:
+        raise ValueError("cadence_months must be at least 1")
+    return base + relativedelta(months=cadence_months)
+
+
+def cadence_months(*, contact_cadence: int | None, tag_cadences: Iterable[int | None], default: int) -> int:
+    """The check-in cadence in months; 0 means no check-ins.
+
+    Precedence: the contact's own value, then the shortest among its tags'
+    cadences (blank tags ignored; 0 on a tag is a value and wins as the shortest),
+    then the profile default for the contact's tie strength.
+    """
+    if contact_cadence is not None:
+        return contact_cadence
+    values = [value for value in tag_cadences if value is not None]
+    if values:
+        return min(values)
+    return default
+
+
+def check_in_base(*, created_on: date, last_interaction_on: date | None, last_closed_on: date | None) -> date:
+    """The latest of the contact's creation date, last interaction and last closed check-in."""
+    return max(d for d in (created_on, last_interaction_on, last_closed_on) if d is not None)
+
+
+def check_in_due(
+    *, created_on: date, last_interaction_on: date | None, last_closed_on: date | None, cadence: int
+) -> date | None:
+    """The date the contact's next check-in falls due, or None when the cadence is 0 (never)."""
+    if cadence == 0:
+        return None
+    base = check_in_base(
+        created_on=created_on, last_interaction_on=last_interaction_on, last_closed_on=last_closed_on
+    )
+    return next_check_in(base, cadence)
+
+
+def yearly_on(origin: date, year: int) -> date:
+    """`origin`'s month/day in `year`, counted from the origin (never stepped year to year).
+
+    Feb 29 falls on Feb 28 in common years, and comes back to Feb 29 in leap years.
+    """
+    return origin + relativedelta(years=year - origin.year)
+
+
+def birthday_origin(*, month: int, day: int, year: int | None) -> date:
+    """The birth date, or the month/day in a leap year when the year is unknown.
+
+    Raises ValueError for an impossible date (Feb 30, Apr 31; Feb 29 of a common year).
+    """
+    return date(year or LEAP_ANCHOR_YEAR, month, day)
+
+
+def occurrences_between(
+    origin: date, *, after: date, until: date, first_year: int | None = None
+) -> list[date]:
+    """Yearly occurrences of `origin` with after < d <= until, from `first_year` on.
+
+    `first_year` defaults to the origin's own year (a birthday counts from birth).
+    """
+    start = max(after.year, first_year if first_year is not None else origin.year)
+    found = []
+    for year in range(start, until.year + 1):
+        occurrence = yearly_on(origin, year)
+        if after < occurrence <= until:
+            found.append(occurrence)
+    return found
+
+
+def event_window(*, last_run_on: date | None, today: date, created_on: date) -> tuple[date, date]:
+    """The (after, until] window of birthdays/anniversaries a run raises (rule 5).
+
+    Everything after the user's last completed run and up to today; the first run
+    covers today only; never a date before the contact was created.
+    """
+    after = last_run_on if last_run_on is not None else today - timedelta(days=1)
+    after = max(after, created_on - timedelta(days=1))
+    return after, today
+
+
+def birthday_occurrences(
+    *, month: int, day: int, year: int | None, after: date, until: date
+) -> list[tuple[date, int | None]]:
+    """Birthdays in (after, until]: (date, age turned or None when the year is unknown)."""
+    origin = birthday_origin(month=month, day=day, year=year)
+    # With a known year, the first birthday is the year after birth.
+    first_year = year + 1 if year else 1
+    return [
+        (d, d.year - year if year else None)
+        for d in occurrences_between(origin, after=after, until=until, first_year=first_year)
+    ]
+
+
+def anniversary_occurrences(*, started_on: date, after: date, until: date) -> list[tuple[date, int]]:
+    """Work anniversaries in (after, until], from the first full year on: (date, years)."""
+    return [
+        (d, d.year - started_on.year)
+        for d in occurrences_between(started_on, after=after, until=until, first_year=started_on.year + 1)
+    ]
+
+
+# --- "Why" strings -------------------------------------------------------------
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def humanize_since(then: date, today: date) -> str:
+    """'today', 'yesterday', '5 days ago', '3 weeks ago', '4 months ago', '2 years ago'."""
+    days = (today - then).days
+    if days < 0:
+        return "on " + short_date(then)
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    delta = relativedelta(today, then)
+    months = delta.years * 12 + delta.months
+    if months < 1:
+        return f"{days // 7} weeks ago"
+    if months < 12:
+        return _plural(months, "month") + " ago"
+    return _plural(delta.years, "year") + " ago"
+
+
+def short_date(d: date) -> str:
+    """'Nov 2' (no zero padding, no year)."""
+    return f"{d:%b} {d.day}"
+
+
+def why_check_in(*, last_interaction_on: date | None, created_on: date | None, today: date) -> str:
+    if last_interaction_on is not None:
+        return f"last talked {humanize_since(last_interaction_on, today)}"
+    if created_on is not None:
+        return f"no interaction logged since you added them {humanize_since(created_on, today)}"
+    return "no interaction logged yet"
+
+
+def why_birthday(*, age: int | None) -> str:
+    return f"turns {age}" if age else "birthday"
+
+
+def why_anniversary(*, years: int, company: str) -> str:
+    where = f" at {company}" if company else " in their role"
+    return _plural(years, "year") + where
+
+
+def why_follow_up(*, interaction_kind: str, occurred_on: date) -> str:
+    return f"follow up on {interaction_kind.lower()} of {short_date(occurred_on)}"
+
+
+def why_job_change(*, company: str, title: str) -> str:
+    role = " at ".join(part for part in (title, company) if part)
+    return f"new role: {role} — congratulate them" if role else "new role — congratulate them"
