@@ -1,0 +1,691 @@
+"""Email digests: who is due one, what it says, and sending it exactly once.
+
+Selectors (`digest_contexts`, `digest_context`, `users_due_for_digest`,
+`digest_period`) read; services (`digest_send`, `digest_send_batch`) claim a
+DigestLog row, send, and mark it. Contexts are built for a batch of users at a
+fixed query cost (zulip's digest.py): four queries whatever the batch size.
+
+Exactly once: DigestLog is unique on (user, period); a conditional UPDATE claims
+the row (claimed_at NULL or older than DIGEST_LEASE, sent_at NULL), so one worker
+wins; sent_at is written once the SMTP server accepted the message; on an SMTP
+error the claim is released for the retry. The one window left: a worker dying
+after the server accepted the message and before sent_at is written — the lease
+expires and the digest goes out a second time. Twice, never zero times.
+"""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from smtplib import SMTPException
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import get_connection
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.models import Contact
+from crm.models import DigestFrequency, JobRun, Profile
+
+from . import digest_rules as rules
+from . import emails, signing
+from . import rules as date_rules
+from .models import DigestLog, Reminder, ReminderKind, ReminderStatus
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is taken over: a worker killed mid-send delays the
+# digest by at most this long, never loses it. Longer than EMAIL_TIMEOUT × the
+# SMTP round trips of one message, so a slow but live sender is not overtaken.
+DIGEST_LEASE = dt.timedelta(minutes=10)
+LOOKAHEAD_DAYS = 7
+# Missed birthdays/anniversaries stay in the digest this long if left open.
+RECENT_EVENT_DAYS = 7
+# A weak tie seen within this many days is not a "reconnect" suggestion.
+RECONNECT_QUIET_DAYS = 90
+RECONNECT_POOL = 5
+BATCH_SIZE = 200
+SNOOZE_DAYS = 7
+JOB_NAME = "send_digests"
+
+_SECTION_TITLES = {
+    ReminderKind.CHECK_IN: "Check in",
+    ReminderKind.FOLLOW_UP: "Follow up",
+    ReminderKind.JOB_CHANGE: "New roles",
+    "events": "Birthdays & work anniversaries",
+}
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    kind: str  # a ReminderKind value, or "reconnect"
+    contact_id: int
+    name: str
+    role: str  # "Engineer at Acme"
+    on: dt.date
+    note: str  # "3 days overdue", "Turns 40 on Thu 26 Nov", "5 years at Acme"
+    contact_url: str
+    reminder_id: int | None = None
+    done_url: str = ""
+    snooze_url: str = ""
+    overdue: bool = False
+
+
+@dataclass
+class DigestSection:
+    key: str
+    title: str
+    items: list[DigestItem]
+
+
+@dataclass
+class Digest:
+    """Everything the templates need; building it costs no query per user."""
+
+    user_id: int
+    username: str
+    email: str
+    first_name: str
+    frequency: str
+    send_empty: bool
+    today: dt.date
+    period: str
+    sections: list[DigestSection] = field(default_factory=list)
+    reconnect: DigestItem | None = None
+    unsubscribe_url: str = ""
+    settings_url: str = ""
+    preview_url: str = ""
+    site_url: str = ""
+
+    @property
+    def item_count(self) -> int:
+        """Items that make the digest worth sending (the reconnect suggestion does not)."""
+        return sum(len(section.items) for section in self.sections)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.item_count == 0
+
+    @property
+    def should_send(self) -> bool:
+        return bool(self.email) and (not self.is_empty or self.send_empty)
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    skipped: int = 0
+    failed: list[tuple[int, str, dt.date]] = field(default_factory=list)  # (user_id, period, today)
+
+    def add(self, other: "BatchResult") -> None:
+        self.sent += other.sent
+        self.skipped += other.skipped
+        self.failed.extend(other.failed)
+
+    @property
+    def summary(self) -> str:
+        return f"sent={self.sent} skipped={self.skipped} failed={len(self.failed)}"
+
+
+# --- selectors ----------------------------------------------------------------
+
+
+def _zone(name: str) -> dt.tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def local_today(*, profile: Profile, now: dt.datetime) -> dt.date:
+    """The user's local date at the aware instant `now`."""
+    return now.astimezone(_zone(profile.timezone)).date()
+
+
+def digest_period(*, profile: Profile, today: dt.date) -> str:
+    """The DigestLog period key: daily → "YYYY-MM-DD", weekly → "YYYY-Www" (ISO week).
+
+    A user with digests off gets the daily key (a preview still has a period).
+    """
+    frequency = profile.digest_frequency if profile.digest_frequency != DigestFrequency.OFF else "daily"
+    return rules.period_key(frequency, today)
+
+
+def users_due_for_digest(*, now: dt.datetime, date: dt.date | None = None) -> list[int]:
+    """Ids of active users with an email whose digest falls due, ordered by id.
+
+    Without `date`: users whose local hour at `now` is their digest hour (weekly
+    ones only on their local Monday) — what the hourly beat runs. With `date`:
+    every user due a digest on that date (daily ones, weekly ones if it is a
+    Monday), whatever the hour. Two queries: the time zones in use, then the users.
+    """
+    base = (
+        Profile.objects.exclude(digest_frequency=DigestFrequency.OFF)
+        .filter(user__is_active=True)
+        .exclude(user__email="")
+    )
+    if date is not None:
+        frequencies = ["daily", "weekly"] if date.weekday() == 0 else ["daily"]
+        return list(
+            base.filter(digest_frequency__in=frequencies)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+        )
+    # Each zone's local hour and weekday at `now`, computed once per zone, then one
+    # query: (zone in Z_h and digest_hour = h) for each local hour h in use.
+    zones = base.values_list("timezone", flat=True).distinct()
+    daily: dict[int, list[str]] = defaultdict(list)
+    monday: dict[int, list[str]] = defaultdict(list)
+    for name in zones:
+        local = now.astimezone(_zone(name))
+        daily[local.hour].append(name)
+        if local.weekday() == 0:
+            monday[local.hour].append(name)
+    due = Q(pk__in=[])
+    for hour, names in daily.items():
+        due |= Q(digest_frequency=DigestFrequency.DAILY, digest_hour=hour, timezone__in=names)
+    for hour, names in monday.items():
+        due |= Q(digest_frequency=DigestFrequency.WEEKLY, digest_hour=hour, timezone__in=names)
+    return list(base.filter(due).order_by("user_id").values_list("user_id", flat=True))
+
+
+def _site(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _contact_url(contact_id: int) -> str:
+    return _site(f"/contacts/{contact_id}/")
+
+
+def _role(contact: Contact) -> str:
+    if contact.title and contact.company:
+        return f"{contact.title} at {contact.company}"
+    return contact.title or contact.company
+
+
+def _with_actions(item: DigestItem, user_id: int, signed_at: dt.datetime) -> DigestItem:
+    if item.reminder_id is None:
+        return item
+    done = signing.action_token_make(
+        user_id=user_id, reminder_id=item.reminder_id, action="done", at=signed_at
+    )
+    snooze = signing.action_token_make(
+        user_id=user_id, reminder_id=item.reminder_id, action="snooze", at=signed_at
+    )
+    return replace(
+        item,
+        done_url=_site(reverse("digest_action", args=[done])),
+        snooze_url=_site(reverse("digest_action", args=[snooze])),
+    )
+
+
+def _day(on: dt.date) -> str:
+    return f"{on:%a} {on.day} {on:%b}"
+
+
+def _due_note(due_on: dt.date, today: dt.date) -> str:
+    late = rules.days_overdue(due_on, today)
+    if late == 0:
+        return "Due today"
+    return "1 day overdue" if late == 1 else f"{late} days overdue"
+
+
+def _event_note(kind: str, on: dt.date, today: dt.date, *, years: int | None, company: str) -> str:
+    when = (
+        "today" if on == today else ("tomorrow" if on == today + dt.timedelta(days=1) else f"on {_day(on)}")
+    )
+    if on < today:
+        when = f"was on {_day(on)}"
+    if kind == ReminderKind.BIRTHDAY:
+        return f"Turns {years} {when}" if years else f"Birthday {when}"
+    plural = "year" if years == 1 else "years"
+    at = f" at {company}" if company else ""
+    return f"{years} {plural}{at} {when}"
+
+
+def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime | None = None) -> list[Digest]:
+    """Digests for a batch of users, each for its own local `today`, in user id order.
+
+    Four queries whatever the batch size: profiles with users, the batch's
+    reminders (with contacts), contacts with a birthday or work anniversary in the
+    window's months, and the reconnect candidates. Contacts' rows are shared by
+    reference, so nothing is fetched per user or per item.
+    """
+    if not users_today:
+        return []
+    signed_at = signed_at or timezone.now()
+    ids = sorted(users_today)
+    first, last = min(users_today.values()), max(users_today.values())
+    horizon = last + dt.timedelta(days=LOOKAHEAD_DAYS)
+    event_kinds = [ReminderKind.BIRTHDAY, ReminderKind.WORK_ANNIVERSARY]
+
+    profiles = {p.user_id: p for p in Profile.objects.select_related("user").filter(user_id__in=ids)}
+
+    reminders: dict[int, list[Reminder]] = defaultdict(list)
+    reminder_rows = (
+        Reminder.objects.filter(owner_id__in=ids, contact__archived=False)
+        .filter(
+            Q(status=ReminderStatus.OPEN, due_on__lte=last)
+            | Q(status=ReminderStatus.SNOOZED, snoozed_until__lte=last, due_on__lte=last)
+            | Q(
+                kind__in=event_kinds,
+                due_on__gte=first - dt.timedelta(days=RECENT_EVENT_DAYS),
+                due_on__lte=horizon,
+            )
+        )
+        .select_related("contact")
+        .order_by("due_on", "id")
+    )
+    for reminder in reminder_rows:
+        reminders[reminder.owner_id].append(reminder)
+
+    months = {(first + dt.timedelta(days=n)).month for n in range((horizon - first).days + 1)}
+    events: dict[int, list[Contact]] = defaultdict(list)
+    for contact in Contact.objects.filter(owner_id__in=ids, archived=False).filter(
+        Q(birthday_month__in=months) | Q(started_on__month__in=months)
+    ):
+        events[contact.owner_id].append(contact)
+
+    quiet_since = first - dt.timedelta(days=RECONNECT_QUIET_DAYS)
+    # The RECONNECT_POOL longest-unseen weak ties per user, ranked in the database.
+    ranked = (
+        Contact.objects.filter(owner_id__in=ids, archived=False, tie_strength="weak")
+        .exclude(checkin_cadence_months=0)
+        .filter(Q(last_interaction_on__isnull=True) | Q(last_interaction_on__lt=quiet_since))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("owner_id")],
+                order_by=[
+                    F("last_interaction_on").asc(nulls_first=True),
+                    F("created_at").asc(),
+                    F("id").asc(),
+                ],
+            )
+        )
+        .filter(rank__lte=RECONNECT_POOL)
+        .order_by("owner_id", "rank")
+    )
+    pool: dict[int, list[Contact]] = defaultdict(list)
+    for contact in ranked:
+        pool[contact.owner_id].append(contact)
+
+    digests = []
+    for user_id in ids:
+        profile = profiles.get(user_id)
+        if profile is None:
+            continue
+        digests.append(
+            _build(
+                profile=profile,
+                today=users_today[user_id],
+                reminders=reminders.get(user_id, []),
+                event_contacts=events.get(user_id, []),
+                pool=pool.get(user_id, []),
+                signed_at=signed_at,
+            )
+        )
+    return digests
+
+
+def _build(
+    *,
+    profile: Profile,
+    today: dt.date,
+    reminders: list[Reminder],
+    event_contacts: list[Contact],
+    pool: list[Contact],
+    signed_at: dt.datetime,
+) -> Digest:
+    user: User = profile.user
+    horizon = today + dt.timedelta(days=LOOKAHEAD_DAYS)
+    by_kind: dict[str, list[DigestItem]] = defaultdict(list)
+    # Event reminders by (contact, kind, date): an open one lends its actions to the
+    # computed occurrence; a closed or snoozed one hides it.
+    event_reminders: dict[tuple[int, str, dt.date], Reminder] = {}
+
+    for r in reminders:
+        if r.kind in (ReminderKind.BIRTHDAY, ReminderKind.WORK_ANNIVERSARY):
+            event_reminders[(r.contact_id, r.kind, r.due_on)] = r
+            continue
+        if r.due_on > today:
+            continue
+        if r.status == ReminderStatus.SNOOZED and (r.snoozed_until is None or r.snoozed_until > today):
+            continue
+        if r.status not in (ReminderStatus.OPEN, ReminderStatus.SNOOZED):
+            continue
+        contact = r.contact
+        if r.kind == ReminderKind.JOB_CHANGE:
+            note = f"Now {_role(contact)}" if _role(contact) else "Changed roles"
+        elif r.kind == ReminderKind.FOLLOW_UP:
+            note = f"Follow-up {_due_note(r.due_on, today).lower()}"
+        else:
+            note = _due_note(r.due_on, today)
+        by_kind[r.kind].append(
+            DigestItem(
+                kind=r.kind,
+                contact_id=contact.pk,
+                name=contact.full_name,
+                role=_role(contact),
+                on=r.due_on,
+                note=r.detail if r.detail and r.kind != ReminderKind.CHECK_IN else note,
+                contact_url=_contact_url(contact.pk),
+                reminder_id=r.pk,
+                overdue=r.due_on < today,
+            )
+        )
+
+    events: list[DigestItem] = []
+    seen: set[tuple[int, str, dt.date]] = set()
+
+    def add_event(contact: Contact, kind: str, on: dt.date, years: int | None) -> None:
+        key = (contact.pk, kind, on)
+        if key in seen:
+            return
+        seen.add(key)
+        reminder = event_reminders.get(key)
+        if reminder is not None:
+            if reminder.status in (ReminderStatus.DONE, ReminderStatus.DISMISSED):
+                return
+            if reminder.status == ReminderStatus.SNOOZED and (
+                reminder.snoozed_until is None or reminder.snoozed_until > today
+            ):
+                return
+        events.append(
+            DigestItem(
+                kind=kind,
+                contact_id=contact.pk,
+                name=contact.full_name,
+                role=_role(contact),
+                on=on,
+                note=_event_note(kind, on, today, years=years, company=contact.company),
+                contact_url=_contact_url(contact.pk),
+                reminder_id=reminder.pk if reminder is not None else None,
+                overdue=on < today,
+            )
+        )
+
+    after = today - dt.timedelta(days=1)  # the rules' windows are (after, until]
+    for contact in event_contacts:
+        if contact.birthday_month is not None and contact.birthday_day is not None:
+            try:
+                birthdays = date_rules.birthday_occurrences(
+                    month=contact.birthday_month,
+                    day=contact.birthday_day,
+                    year=contact.birthday_year,
+                    after=after,
+                    until=horizon,
+                )
+            except ValueError:  # an impossible stored date (Feb 30): nothing to celebrate
+                birthdays = []
+            for on, age in birthdays:
+                add_event(contact, ReminderKind.BIRTHDAY, on, age)
+        if contact.started_on is not None:
+            for on, years in date_rules.anniversary_occurrences(
+                started_on=contact.started_on, after=after, until=horizon
+            ):
+                add_event(contact, ReminderKind.WORK_ANNIVERSARY, on, years)
+    # Open event reminders the look-ahead does not cover: missed in the last days.
+    for (_contact_id, kind, on), reminder in event_reminders.items():
+        if on < today and reminder.status in (ReminderStatus.OPEN, ReminderStatus.SNOOZED):
+            contact = reminder.contact
+            years = None
+            if kind == ReminderKind.WORK_ANNIVERSARY and contact.started_on is not None:
+                years = on.year - contact.started_on.year
+            elif kind == ReminderKind.BIRTHDAY and contact.birthday_year:
+                years = on.year - contact.birthday_year
+            add_event(contact, kind, on, years)
+    events.sort(key=lambda item: (item.on, item.name, item.kind))
+
+    sections = []
+    for key in (ReminderKind.CHECK_IN, ReminderKind.FOLLOW_UP, ReminderKind.JOB_CHANGE):
+        items = [_with_actions(i, user.pk, signed_at) for i in by_kind.get(key, [])]
+        if items:
+            sections.append(DigestSection(key=str(key), title=_SECTION_TITLES[key], items=items))
+    if events:
+        sections.append(
+            DigestSection(
+                key="events",
+                title=_SECTION_TITLES["events"],
+                items=[_with_actions(i, user.pk, signed_at) for i in events],
+            )
+        )
+
+    period = digest_period(profile=profile, today=today)
+    listed = {item.contact_id for section in sections for item in section.items}
+    candidates = [c for c in pool if c.pk not in listed]
+    pick = rules.pick_for_period(candidates, seed=f"{user.pk}:{period}")
+    reconnect = None
+    if pick is not None:
+        seen_on = pick.last_interaction_on
+        note = f"Last in touch {_day(seen_on)} {seen_on.year}" if seen_on else "No conversation logged yet"
+        reconnect = DigestItem(
+            kind="reconnect",
+            contact_id=pick.pk,
+            name=pick.full_name,
+            role=_role(pick),
+            on=seen_on or today,
+            note=note,
+            contact_url=_contact_url(pick.pk),
+        )
+
+    return Digest(
+        user_id=user.pk,
+        username=user.get_username(),
+        email=user.email,
+        first_name=user.first_name,
+        frequency=profile.digest_frequency,
+        send_empty=profile.digest_send_empty,
+        today=today,
+        period=period,
+        sections=sections,
+        reconnect=reconnect,
+        unsubscribe_url=_site(
+            reverse("digest_unsubscribe", args=[signing.unsubscribe_token_make(user_id=user.pk)])
+        ),
+        settings_url=_site(reverse("settings")),
+        preview_url=_site(reverse("digest_preview")),
+        site_url=settings.SITE_URL,
+    )
+
+
+def digest_context(*, user: User, today: dt.date) -> Digest:
+    """One user's digest for local date `today` (a batch of one: four queries)."""
+    return digest_contexts(users_today={user.pk: today})[0]
+
+
+# --- services -----------------------------------------------------------------
+
+
+def _claim(*, user_id: int, period: str, now: dt.datetime) -> int | None:
+    """Claim the (user, period) DigestLog row; its pk when this caller won, else None.
+
+    get_or_create is safe under races (the unique constraint; a loser re-reads),
+    and the conditional UPDATE is the lock: only one caller sees 1 row updated.
+    """
+    row, _ = DigestLog.objects.get_or_create(user_id=user_id, period=period)
+    free = Q(claimed_at=None) | Q(claimed_at__lt=now - DIGEST_LEASE)
+    won = DigestLog.objects.filter(free, pk=row.pk, sent_at=None).update(
+        claimed_at=now, attempts=F("attempts") + 1
+    )
+    return row.pk if won else None
+
+
+def _release(*, log_pk: int, error: BaseException) -> None:
+    DigestLog.objects.filter(pk=log_pk, sent_at=None).update(
+        claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:2000]
+    )
+
+
+def _deliver(*, digest: Digest, now: dt.datetime, connection) -> bool:
+    """Claim, send over `connection`, mark. True when this call delivered it.
+
+    On SMTPException/OSError the claim is released and the error recorded (the
+    admin shows attempts and last_error), then the error is re-raised.
+    """
+    log_pk = _claim(user_id=digest.user_id, period=digest.period, now=now)
+    if log_pk is None:
+        return False  # sent already, or another worker holds it
+    message = emails.digest_message(digest=digest, connection=connection)
+    try:
+        message.send()
+    except (SMTPException, OSError) as error:
+        _release(log_pk=log_pk, error=error)
+        raise
+    # The window: a crash right here sends it again after DIGEST_LEASE (twice, never zero).
+    DigestLog.objects.filter(pk=log_pk).update(
+        sent_at=timezone.now(), item_count=min(digest.item_count, 32767), last_error=""
+    )
+    return True
+
+
+def _sent_already(*, user_id: int, period: str) -> bool:
+    """Sent already (or unsubscribed since): nothing to build."""
+    return DigestLog.objects.filter(user_id=user_id, period=period, sent_at__isnull=False).exists()
+
+
+def digest_send(*, user_id: int, period: str, today: dt.date, now: dt.datetime | None = None) -> bool:
+    """Send one user's digest for `period` unless it is sent or being sent.
+
+    True when this call delivered it. False when it was sent already, another
+    worker holds the claim, the user turned digests off or has no email, or there
+    is nothing to say (and the user did not ask for empty digests). A claim older
+    than DIGEST_LEASE is taken over, so a worker killed mid-send delays the digest
+    but never loses it. SMTP errors propagate after the claim is released, for the
+    task's retry.
+    """
+    now = now or timezone.now()
+    if _sent_already(user_id=user_id, period=period):
+        return False
+    digests = digest_contexts(users_today={user_id: today})
+    if not digests:
+        return False
+    digest = digests[0]
+    if digest.frequency == DigestFrequency.OFF or not digest.should_send:
+        return False
+    digest.period = period
+    connection = get_connection()
+    try:
+        return _deliver(digest=digest, now=now, connection=connection)
+    finally:
+        connection.close()
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def digest_send_batch(
+    *, user_ids: Iterable[int], now: dt.datetime, date: dt.date | None = None
+) -> BatchResult:
+    """Send the digests of a batch of users over one SMTP connection.
+
+    Each user's "today" is `date` when given, else their local date at `now`.
+    Contexts cost four queries for the whole batch; each sent digest then costs
+    its claim and mark. A failing user does not stop the others: the failure is
+    recorded on their DigestLog, the claim released, a fresh connection opened for
+    the next user, and (user_id, period) returned in `failed` for a retry.
+    """
+    result = BatchResult()
+    ids = sorted(set(user_ids))
+    profiles = dict(Profile.objects.filter(user_id__in=ids).values_list("user_id", "timezone"))
+    users_today = {uid: date or now.astimezone(_zone(tz)).date() for uid, tz in profiles.items()}
+    result.skipped += len(ids) - len(users_today)
+    if not users_today:
+        return result
+    sent_already = set(
+        DigestLog.objects.filter(user_id__in=ids, sent_at__isnull=False)
+        .filter(period__in={p for uid in users_today for p in _periods(users_today[uid])})
+        .values_list("user_id", "period")
+    )
+    connection = get_connection()
+    try:
+        for digest in digest_contexts(users_today=users_today, signed_at=now):
+            if (
+                digest.frequency == DigestFrequency.OFF
+                or not digest.should_send
+                or (digest.user_id, digest.period) in sent_already
+            ):
+                result.skipped += 1
+                continue
+            try:
+                delivered = _deliver(digest=digest, now=now, connection=connection)
+            except (SMTPException, OSError) as error:
+                log.warning("digest for user %s (%s) failed: %s", digest.user_id, digest.period, error)
+                result.failed.append((digest.user_id, digest.period, digest.today))
+                connection.close()  # a broken session; the next user gets a fresh one
+                connection = get_connection()
+                continue
+            if delivered:
+                result.sent += 1
+            else:
+                result.skipped += 1
+    finally:
+        connection.close()
+    return result
+
+
+def _periods(today: dt.date) -> tuple[str, str]:
+    return rules.period_key("daily", today), rules.period_key("weekly", today)
+
+
+def digest_send_all(
+    *,
+    now: dt.datetime,
+    date: dt.date | None = None,
+    user_ids: Iterable[int] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> BatchResult:
+    """Every due user's digest (or only `user_ids`), batch by batch, in this process.
+
+    What `send_digests` runs. A user in `user_ids` who is not due (digests off,
+    not their hour or day, no email) counts as skipped.
+    """
+    due = users_due_for_digest(now=now, date=date)
+    total = BatchResult()
+    if user_ids is not None:
+        wanted = set(user_ids)
+        due = [uid for uid in due if uid in wanted]
+        total.skipped += len(wanted) - len(due)
+    for chunk in _chunks(due, batch_size):
+        total.add(digest_send_batch(user_ids=chunk, now=now, date=date))
+    return total
+
+
+def digest_job_started(*, now: dt.datetime) -> None:
+    JobRun.objects.update_or_create(name=JOB_NAME, defaults={"last_started_at": now})
+
+
+def digest_job_finished(*, summary: str) -> None:
+    """Record the run, so /healthz and the admin show when digests last went out."""
+    JobRun.objects.update_or_create(
+        name=JOB_NAME, defaults={"last_finished_at": timezone.now(), "last_summary": summary[:255]}
+    )
+
+
+def digest_action_apply(*, user_id: int, reminder_id: int, action: str, today: dt.date) -> bool:
+    """Apply a one-click digest action ("done" or "snooze") to one of the user's reminders.
+
+    True when it changed the reminder; False when it is not this user's, or it is
+    already closed. A conditional UPDATE on an open (or snoozed) reminder, so a
+    second click or a replayed link changes nothing. "snooze" hides it for
+    SNOOZE_DAYS from the user's `today`.
+    """
+    still_open = Q(pk=reminder_id, owner_id=user_id, status__in=[ReminderStatus.OPEN, ReminderStatus.SNOOZED])
+    if action == "done":
+        changed = Reminder.objects.filter(still_open).update(
+            status=ReminderStatus.DONE, completed_at=timezone.now(), snoozed_until=None
+        )
+    elif action == "snooze":
+        changed = Reminder.objects.filter(still_open).update(
+            status=ReminderStatus.SNOOZED, snoozed_until=today + dt.timedelta(days=SNOOZE_DAYS)
+        )
+    else:
+        raise ValueError(f"unknown action {action!r}")
+    return bool(changed)

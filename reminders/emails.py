@@ -1,0 +1,50 @@
+"""The digest email: subject, plain text and HTML from templates, and its headers."""
+
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import get_template
+
+SUBJECT_TEMPLATE = "emails/digest_subject.txt"
+TEXT_TEMPLATE = "emails/digest_body.txt"
+HTML_TEMPLATE = "emails/digest_body.html"
+
+
+def _unsubscribe_mailto() -> str:
+    """The mailto: half of List-Unsubscribe (DIGEST_UNSUBSCRIBE_MAILTO, else the sender)."""
+    address = getattr(settings, "DIGEST_UNSUBSCRIBE_MAILTO", "") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return f"mailto:{address}?subject=unsubscribe"
+
+
+def digest_render(*, digest) -> tuple[str, str, str]:
+    """(subject, text, html) for a Digest. Rendering reads no database row."""
+    context = {"digest": digest}
+    subject = " ".join(get_template(SUBJECT_TEMPLATE).render(context).split())
+    text = get_template(TEXT_TEMPLATE).render(context)
+    html = get_template(HTML_TEMPLATE).render(context)
+    return subject, text, html
+
+
+def digest_message(*, digest, connection=None) -> EmailMultiAlternatives:
+    """The multipart/alternative digest message, ready to send over `connection`.
+
+    Headers per RFC 2369 and RFC 8058: List-Unsubscribe with the one-click HTTPS
+    URL (a POST turns digests off) and a mailto:, and List-Unsubscribe-Post.
+    """
+    subject, text, html = digest_render(digest=digest)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[digest.email],
+        connection=connection,
+        headers={
+            "List-Unsubscribe": f"<{digest.unsubscribe_url}>, <{_unsubscribe_mailto()}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+            "X-Keepwarm-Digest": digest.period,
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message

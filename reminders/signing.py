@@ -1,0 +1,91 @@
+"""Signed, expiring tokens for the digest's password-less links.
+
+Only two actions ride on a token — "done" and "snooze a week" on one reminder —
+and they expire after ACTION_MAX_AGE. The unsubscribe token is long-lived (a
+List-Unsubscribe header must keep working in old mail) and can only turn the
+digest off. Each kind has its own salt, so one kind of token is never accepted
+as another. Tokens carry ids only; the views check the reminder still belongs
+to the user named in the token.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core import signing
+
+ACTION_SALT = "keepwarm.digest.action"
+UNSUBSCRIBE_SALT = "keepwarm.digest.unsubscribe"
+ACTION_MAX_AGE = timedelta(days=14)
+ACTIONS = ("done", "snooze")
+
+
+class BadToken(Exception):
+    """The token was tampered with, is for something else, or has expired."""
+
+    def __init__(self, reason: str, *, expired: bool = False) -> None:
+        super().__init__(reason)
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class ActionToken:
+    user_id: int
+    reminder_id: int
+    action: str
+
+
+class _SignerAt(signing.TimestampSigner):
+    """A TimestampSigner whose timestamp is `at` instead of the clock (None = now).
+
+    Lets a caller sign "as of" a time: the tests make expired tokens this way
+    instead of sleeping.
+    """
+
+    def __init__(self, *, at: datetime | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._at = at
+
+    def timestamp(self) -> str:
+        if self._at is None:
+            return super().timestamp()
+        return signing.b62_encode(int(self._at.timestamp()))
+
+
+def action_token_make(*, user_id: int, reminder_id: int, action: str, at: datetime | None = None) -> str:
+    """A URL-safe token allowing `action` ("done" or "snooze") on one reminder."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return _SignerAt(salt=ACTION_SALT, at=at).sign_object({"u": user_id, "r": reminder_id, "a": action})
+
+
+def action_token_read(token: str, *, max_age: timedelta = ACTION_MAX_AGE) -> ActionToken:
+    """The action a token allows, or BadToken (tampered, malformed or older than `max_age`)."""
+    try:
+        data = signing.TimestampSigner(salt=ACTION_SALT).unsign_object(token, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise BadToken("This link has expired.", expired=True) from exc
+    except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
+        raise BadToken("This link is not valid.") from exc
+    if not isinstance(data, dict) or data.get("a") not in ACTIONS:
+        raise BadToken("This link is not valid.")
+    user_id, reminder_id = data.get("u"), data.get("r")
+    if not isinstance(user_id, int) or not isinstance(reminder_id, int):
+        raise BadToken("This link is not valid.")
+    return ActionToken(user_id=user_id, reminder_id=reminder_id, action=data["a"])
+
+
+def unsubscribe_token_make(*, user_id: int) -> str:
+    """A long-lived token that can only turn off this user's digest."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"u": user_id})
+
+
+def unsubscribe_token_read(token: str) -> int:
+    """The user id an unsubscribe token is for, or BadToken."""
+    try:
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
+        raise BadToken("This unsubscribe link is not valid.") from exc
+    user_id = data.get("u") if isinstance(data, dict) else None
+    if not isinstance(user_id, int):
+        raise BadToken("This unsubscribe link is not valid.")
+    return user_id
