@@ -1,38 +1,577 @@
 """Reminder-side effects of contact and interaction changes, and the generation job.
 
-Interface used by contacts/ (views, services, imports). The reminder-engine work
-fills these in; the signatures are the contract.
+Interface used by contacts/ (views, services, imports): `contacts_schedule_refresh`,
+`interaction_recorded`, `contact_role_changed`. The job is `reminders_generate`;
+the reminders page calls `reminder_done`, `reminder_done_and_log`, `reminder_snooze`
+and `reminder_dismiss`.
+
+Exactly once comes from the database: Reminder is unique on (contact, kind, due_on)
+and rows are inserted with `bulk_create(ignore_conflicts=True)`, so a second run, a
+concurrent run or a re-run after a crash half-way adds nothing twice; a user's
+`Profile.reminders_run_on` moves only after their reminders are committed, so a
+crashed run is redone, never skipped. State changes on a reminder are conditional
+UPDATEs (`… WHERE status IN (open, snoozed)`), so two clicks close it once.
 """
 
-from collections.abc import Iterable
-from datetime import date
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Max
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, Q
+from django.utils import timezone
 
-from contacts.models import Contact
+from contacts.models import Contact, Interaction, RoleHistory, TieStrength
+from crm.models import JobRun, Profile
+
+from . import rules
+from .models import Reminder, ReminderKind, ReminderStatus
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "generate_reminders"
+# Contacts handled per round of queries: bounds memory whatever the account size.
+CHUNK_SIZE = 2000
+# Users per Celery batch task (the fan-out unit).
+USER_BATCH_SIZE = 200
+UPDATE_BATCH_SIZE = 500
+
+OPEN_STATES = (ReminderStatus.OPEN, ReminderStatus.SNOOZED)
+CLOSED_STATES = (ReminderStatus.DONE, ReminderStatus.DISMISSED)
+Through = Interaction.contacts.through
+TagThrough = Contact.tags.through
+
+_CONTACT_FIELDS = (
+    "id",
+    "owner_id",
+    "created_at",
+    "tie_strength",
+    "checkin_cadence_months",
+    "archived",
+    "birthday_month",
+    "birthday_day",
+    "birthday_year",
+    "started_on",
+    "company",
+    "last_interaction_on",
+    "next_check_in",
+)
 
 
-def contacts_schedule_refresh(*, contact_ids: Iterable[int]) -> None:
-    """Recompute `last_interaction_on` (and `next_check_in`) for these contacts.
+@dataclass(frozen=True)
+class OwnerClock:
+    """What the rules need to know about one user for one run."""
+
+    user_id: int
+    tz: ZoneInfo
+    today: date
+    last_run_on: date | None
+    strong_cadence: int
+    weak_cadence: int
+
+    def default_cadence(self, tie_strength: str) -> int:
+        return self.strong_cadence if tie_strength == TieStrength.STRONG else self.weak_cadence
+
+    def local_date(self, moment: datetime) -> date:
+        return timezone.localtime(moment, self.tz).date()
+
+
+def _zone(name: str, *, user_id: int) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        # The form refuses unknown zones; a bad value written behind its back must
+        # not stop reminders: the user gets UTC dates and the operator a log line.
+        log.warning("user %s has an unknown time zone %r; using UTC", user_id, name)
+        return ZoneInfo("UTC")
+
+
+def _owner_clocks(user_ids: Iterable[int], *, today: date | None, now: datetime) -> dict[int, OwnerClock]:
+    rows = Profile.objects.filter(user_id__in=list(user_ids)).values_list(
+        "user_id", "timezone", "reminders_run_on", "strong_cadence_months", "weak_cadence_months"
+    )
+    clocks = {}
+    for user_id, tz_name, run_on, strong, weak in rows:
+        tz = _zone(tz_name, user_id=user_id)
+        local_today = today if today is not None else timezone.localtime(now, tz).date()
+        clocks[user_id] = OwnerClock(user_id, tz, local_today, run_on, strong, weak)
+    return clocks
+
+
+def _closing_moment(*, today: date, tz: ZoneInfo, now: datetime | None) -> datetime:
+    """The `completed_at` of something closed on the user's local `today`.
+
+    Normally `now`; when the caller's `today` is another day (a back-dated call, a
+    simulation), noon of that day, so the closing date the check-in rule reads
+    back is `today` in the user's zone.
+    """
+    now = now or timezone.now()
+    if timezone.localtime(now, tz).date() == today:
+        return now
+    return datetime.combine(today, time(12), tzinfo=tz)
+
+
+# --- schedule: last_interaction_on and next_check_in ---------------------------
+
+
+@dataclass
+class _ChunkFacts:
+    last_interaction: dict[int, date]
+    last_closed_at: dict[int, datetime]
+    tag_cadences: dict[int, list[int]]
+
+
+def _chunk_facts(contact_ids: list[int]) -> _ChunkFacts:
+    """Three aggregate queries for a chunk of contacts (never one per contact)."""
+    last_interaction = dict(
+        Through.objects.filter(contact_id__in=contact_ids)
+        .values("contact_id")
+        .annotate(last=Max("interaction__occurred_on"))
+        .values_list("contact_id", "last")
+    )
+    last_closed_at = dict(
+        Reminder.objects.filter(
+            contact_id__in=contact_ids,
+            kind=ReminderKind.CHECK_IN,
+            status__in=CLOSED_STATES,
+            completed_at__isnull=False,
+        )
+        .values("contact_id")
+        .annotate(last=Max("completed_at"))
+        .values_list("contact_id", "last")
+    )
+    tag_cadences: dict[int, list[int]] = defaultdict(list)
+    for contact_id, cadence in TagThrough.objects.filter(
+        contact_id__in=contact_ids, tag__checkin_cadence_months__isnull=False
+    ).values_list("contact_id", "tag__checkin_cadence_months"):
+        tag_cadences[contact_id].append(cadence)
+    return _ChunkFacts(last_interaction, last_closed_at, tag_cadences)
+
+
+def _check_in_due(row: dict, clock: OwnerClock, facts: _ChunkFacts) -> date | None:
+    """The contact's next check-in date (None: never, or archived)."""
+    if row["archived"]:
+        return None
+    cadence = rules.cadence_months(
+        contact_cadence=row["checkin_cadence_months"],
+        tag_cadences=facts.tag_cadences.get(row["id"], ()),
+        default=clock.default_cadence(row["tie_strength"]),
+    )
+    closed_at = facts.last_closed_at.get(row["id"])
+    return rules.check_in_due(
+        created_on=clock.local_date(row["created_at"]),
+        last_interaction_on=facts.last_interaction.get(row["id"]),
+        last_closed_on=clock.local_date(closed_at) if closed_at else None,
+        cadence=cadence,
+    )
+
+
+def _contact_chunks(queryset) -> Iterator[list[dict]]:
+    """The contacts as lists of value dicts, CHUNK_SIZE at a time, by keyset on id."""
+    last_id = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last_id).order_by("pk").values(*_CONTACT_FIELDS)[:CHUNK_SIZE])
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1]["id"]
+
+
+def _write_schedule(changed: list[Contact]) -> None:
+    if changed:
+        Contact.objects.bulk_update(
+            changed, ["last_interaction_on", "next_check_in"], batch_size=UPDATE_BATCH_SIZE
+        )
+
+
+def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -> None:
+    """Recompute `last_interaction_on` and `next_check_in` for these contacts.
 
     Call after creating, editing or deleting interactions, after a contact's tie
-    strength, cadence or tags change, and after bulk imports. Set-based.
+    strength, cadence or tags change, and after bulk imports. Set-based: per chunk
+    of CHUNK_SIZE contacts one read, three aggregates and a bulk update of the rows
+    that changed.
     """
-    ids = list(contact_ids)
-    latest = dict(
-        Contact.objects.filter(pk__in=ids)
-        .annotate(last=Max("interactions__occurred_on"))
-        .values_list("pk", "last")
+    ids = sorted(set(contact_ids))
+    now = now or timezone.now()
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk_ids = ids[start : start + CHUNK_SIZE]
+        rows = list(Contact.objects.filter(pk__in=chunk_ids).values(*_CONTACT_FIELDS))
+        clocks = _owner_clocks({row["owner_id"] for row in rows}, today=None, now=now)
+        facts = _chunk_facts(chunk_ids)
+        changed = []
+        for row in rows:
+            clock = clocks.get(row["owner_id"])
+            if clock is None:
+                continue
+            last = facts.last_interaction.get(row["id"])
+            try:
+                due = _check_in_due(row, clock, facts)
+            except (ValueError, OverflowError) as exc:
+                log.warning("contact %s: cannot compute its next check-in: %s", row["id"], exc)
+                due = row["next_check_in"]
+            if (last, due) != (row["last_interaction_on"], row["next_check_in"]):
+                changed.append(Contact(pk=row["id"], last_interaction_on=last, next_check_in=due))
+        _write_schedule(changed)
+
+
+# --- the generation job --------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    created: int = 0
+    users: int = 0
+    skipped_rows: int = 0
+
+
+def _raise_events(row: dict, clock: OwnerClock, created_on: date) -> list[Reminder]:
+    """Birthdays and work anniversaries due in the run's window (rule 5)."""
+    after, until = rules.event_window(last_run_on=clock.last_run_on, today=clock.today, created_on=created_on)
+    if after >= until:
+        return []
+    found = []
+    if row["birthday_month"] is not None and row["birthday_day"] is not None:
+        for due, age in rules.birthday_occurrences(
+            month=row["birthday_month"],
+            day=row["birthday_day"],
+            year=row["birthday_year"],
+            after=after,
+            until=until,
+        ):
+            found.append(
+                Reminder(
+                    owner_id=clock.user_id,
+                    contact_id=row["id"],
+                    kind=ReminderKind.BIRTHDAY,
+                    due_on=due,
+                    detail=rules.why_birthday(age=age),
+                )
+            )
+    if row["started_on"] is not None:
+        for due, years in rules.anniversary_occurrences(
+            started_on=row["started_on"], after=after, until=until
+        ):
+            found.append(
+                Reminder(
+                    owner_id=clock.user_id,
+                    contact_id=row["id"],
+                    kind=ReminderKind.WORK_ANNIVERSARY,
+                    due_on=due,
+                    detail=rules.why_anniversary(years=years, company=row["company"]),
+                )
+            )
+    return found
+
+
+def _follow_ups(contact_ids: list[int], clocks: dict[int, OwnerClock]) -> list[Reminder]:
+    """Follow-ups whose date has come and that were never raised (one query)."""
+    latest_today = max(clock.today for clock in clocks.values())
+    already = Reminder.objects.filter(
+        contact_id=OuterRef("contact_id"),
+        kind=ReminderKind.FOLLOW_UP,
+        due_on=OuterRef("interaction__follow_up_on"),
     )
-    for pk, last in latest.items():
-        Contact.objects.filter(pk=pk).update(last_interaction_on=last)
+    rows = (
+        Through.objects.filter(
+            contact_id__in=contact_ids,
+            contact__archived=False,
+            interaction__follow_up_on__lte=latest_today,
+        )
+        .exclude(Exists(already))
+        .values_list(
+            "contact_id",
+            "contact__owner_id",
+            "interaction_id",
+            "interaction__follow_up_on",
+            "interaction__kind",
+            "interaction__occurred_on",
+        )
+        .order_by("interaction__follow_up_on", "interaction_id")
+    )
+    found = []
+    for contact_id, owner_id, interaction_id, due, kind, occurred_on in rows:
+        clock = clocks.get(owner_id)
+        if clock is None or due > clock.today:
+            continue
+        found.append(
+            Reminder(
+                owner_id=owner_id,
+                contact_id=contact_id,
+                kind=ReminderKind.FOLLOW_UP,
+                due_on=due,
+                interaction_id=interaction_id,
+                detail=rules.why_follow_up(
+                    interaction_kind=Interaction(kind=kind).get_kind_display(), occurred_on=occurred_on
+                ),
+            )
+        )
+    return found
 
 
-def interaction_recorded(*, interaction_id: int, today: date) -> None:
-    """An interaction was logged: close its contacts' open check-ins, move the next ones."""
-    contact_ids = list(Contact.objects.filter(interactions=interaction_id).values_list("pk", flat=True))
-    contacts_schedule_refresh(contact_ids=contact_ids)
+def _generate_chunk(rows: list[dict], clocks: dict[int, OwnerClock], result: RunResult) -> None:
+    ids = [row["id"] for row in rows]
+    facts = _chunk_facts(ids)
+    open_check_ins = set(
+        Reminder.objects.filter(
+            contact_id__in=ids, kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
+        ).values_list("contact_id", flat=True)
+    )
+    new: list[Reminder] = []
+    changed: list[Contact] = []
+    for row in rows:
+        clock = clocks[row["owner_id"]]
+        try:
+            due = _check_in_due(row, clock, facts)
+            last = facts.last_interaction.get(row["id"])
+            if (last, due) != (row["last_interaction_on"], row["next_check_in"]):
+                changed.append(Contact(pk=row["id"], last_interaction_on=last, next_check_in=due))
+            if row["archived"]:
+                continue
+            if due is not None and due <= clock.today and row["id"] not in open_check_ins:
+                new.append(
+                    Reminder(
+                        owner_id=clock.user_id, contact_id=row["id"], kind=ReminderKind.CHECK_IN, due_on=due
+                    )
+                )
+            new.extend(_raise_events(row, clock, clock.local_date(row["created_at"])))
+        except (ValueError, OverflowError, TypeError) as exc:
+            # One corrupt row (Feb 31 written behind the form's back…) must not stop
+            # everyone's reminders: log it, skip it, go on.
+            result.skipped_rows += 1
+            log.error(
+                "generate_reminders: skipping contact %s (owner %s): %s", row["id"], row["owner_id"], exc
+            )
+    new.extend(_follow_ups(ids, clocks))
+    with transaction.atomic():
+        before = Reminder.objects.filter(contact_id__in=ids).count()
+        Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=UPDATE_BATCH_SIZE)
+        result.created += Reminder.objects.filter(contact_id__in=ids).count() - before
+        _write_schedule(changed)
 
 
-def contact_role_changed(*, contact: Contact, old_company: str, old_title: str, today: date) -> None:
-    """The contact's company or title changed: keep the old role, raise a job_change reminder."""
+def _wake_snoozed(clocks: dict[int, OwnerClock]) -> None:
+    """Snoozed reminders whose date has come are open again."""
+    by_today: dict[date, list[int]] = defaultdict(list)
+    for clock in clocks.values():
+        by_today[clock.today].append(clock.user_id)
+    for today, user_ids in by_today.items():
+        Reminder.objects.filter(
+            owner_id__in=user_ids, status=ReminderStatus.SNOOZED, snoozed_until__lte=today
+        ).update(status=ReminderStatus.OPEN)
+
+
+def _mark_run(clocks: dict[int, OwnerClock]) -> None:
+    """Record each user's completed run date (never moving it backwards)."""
+    by_today: dict[date, list[int]] = defaultdict(list)
+    for clock in clocks.values():
+        by_today[clock.today].append(clock.user_id)
+    for today, user_ids in by_today.items():
+        Profile.objects.filter(user_id__in=user_ids).filter(
+            Q(reminders_run_on__isnull=True) | Q(reminders_run_on__lt=today)
+        ).update(reminders_run_on=today)
+
+
+def reminders_generate_batch(
+    *, user_ids: Iterable[int], today: date | None = None, now: datetime | None = None
+) -> RunResult:
+    """Raise the due reminders of these users; returns the counts.
+
+    `today` stands for "today" in every user's zone; without it each user's
+    local date at `now` (default: the current time) is used.
+    """
+    now = now or timezone.now()
+    clocks = _owner_clocks(user_ids, today=today, now=now)
+    result = RunResult(users=len(clocks))
+    if not clocks:
+        return result
+    _wake_snoozed(clocks)
+    contacts = Contact.objects.filter(owner_id__in=list(clocks))
+    for rows in _contact_chunks(contacts):
+        _generate_chunk(rows, clocks, result)
+    _mark_run(clocks)
+    return result
+
+
+def user_id_batches(
+    *, user_ids: Iterable[int] | None = None, size: int = USER_BATCH_SIZE
+) -> Iterator[list[int]]:
+    """The ids of users with a profile, in batches of `size`, by keyset on id."""
+    queryset = Profile.objects.all()
+    if user_ids is not None:
+        queryset = queryset.filter(user_id__in=list(user_ids))
+    last = 0
+    while True:
+        batch = list(
+            queryset.filter(user_id__gt=last).order_by("user_id").values_list("user_id", flat=True)[:size]
+        )
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
+
+
+def job_run_started(*, now: datetime | None = None) -> None:
+    JobRun.objects.update_or_create(name=JOB_NAME, defaults={"last_started_at": now or timezone.now()})
+
+
+def job_run_finished(*, summary: str) -> None:
+    """Record that the job finished (/healthz and the admin show it)."""
+    JobRun.objects.update_or_create(
+        name=JOB_NAME, defaults={"last_finished_at": timezone.now(), "last_summary": summary[:255]}
+    )
+
+
+def reminders_generate(
+    *, today: date | None = None, user_ids: Iterable[int] | None = None, now: datetime | None = None
+) -> int:
+    """Run the generation job synchronously for these users (default: everyone).
+
+    Returns the number of reminders created. Safe to run twice, late, in parallel
+    or after a crash (see the module docstring).
+    """
+    job_run_started(now=now)
+    total = RunResult()
+    for batch in user_id_batches(user_ids=user_ids):
+        result = reminders_generate_batch(user_ids=batch, today=today, now=now)
+        total.created += result.created
+        total.users += result.users
+        total.skipped_rows += result.skipped_rows
+    job_run_finished(summary=f"created={total.created} users={total.users} skipped_rows={total.skipped_rows}")
+    return total.created
+
+
+# --- reactions to contact and interaction changes -------------------------------
+
+
+def _clock_for(user_id: int, *, today: date | None = None, now: datetime | None = None) -> OwnerClock:
+    return _owner_clocks([user_id], today=today, now=now or timezone.now())[user_id]
+
+
+def interaction_recorded(*, interaction_id: int, today: date, now: datetime | None = None) -> None:
+    """An interaction was logged: close its contacts' open check-ins, move the next ones.
+
+    The closed check-ins get status done and completed_at on the user's `today`.
+    """
+    interaction = Interaction.objects.only("id", "owner_id").get(pk=interaction_id)
+    contact_ids = list(
+        Through.objects.filter(interaction_id=interaction_id).values_list("contact_id", flat=True)
+    )
+    clock = _clock_for(interaction.owner_id, today=today, now=now)
+    Reminder.objects.filter(
+        contact_id__in=contact_ids, kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
+    ).update(status=ReminderStatus.DONE, completed_at=_closing_moment(today=today, tz=clock.tz, now=now))
+    contacts_schedule_refresh(contact_ids=contact_ids, now=now)
+
+
+@transaction.atomic
+def contact_role_changed(
+    *,
+    contact: Contact,
+    old_company: str,
+    old_title: str,
+    today: date,
+    old_started_on: date | None = None,
+) -> None:
+    """The contact's company or title changed: keep the old role, raise a job_change reminder.
+
+    The old role goes to RoleHistory (started on `old_started_on`, else the
+    contact's `started_on`; ended today). Idempotent: the same change reported
+    twice on one day keeps one history row and one reminder.
+    """
+    started = old_started_on if old_started_on is not None else contact.started_on
+    RoleHistory.objects.get_or_create(
+        contact=contact,
+        company=old_company,
+        title=old_title,
+        ended_on=today,
+        defaults={"started_on": started},
+    )
+    if contact.archived:
+        return
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                owner_id=contact.owner_id,
+                contact=contact,
+                kind=ReminderKind.JOB_CHANGE,
+                due_on=today,
+                detail=rules.why_job_change(company=contact.company, title=contact.title)[:255],
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+# --- actions on one reminder ----------------------------------------------------
+
+
+def _close(*, reminder: Reminder, status: str, today: date, now: datetime | None) -> bool:
+    clock = _clock_for(reminder.owner_id, today=today, now=now)
+    completed_at = _closing_moment(today=today, tz=clock.tz, now=now)
+    closed = Reminder.objects.filter(pk=reminder.pk, status__in=OPEN_STATES).update(
+        status=status, completed_at=completed_at
+    )
+    if closed:
+        reminder.status, reminder.completed_at = status, completed_at
+        if reminder.kind == ReminderKind.CHECK_IN:
+            contacts_schedule_refresh(contact_ids=[reminder.contact_id], now=now)
+    return bool(closed)
+
+
+@transaction.atomic
+def reminder_done(*, reminder: Reminder, today: date, now: datetime | None = None) -> bool:
+    """Close the reminder as done. False when it was closed already (a second click)."""
+    return _close(reminder=reminder, status=ReminderStatus.DONE, today=today, now=now)
+
+
+@transaction.atomic
+def reminder_dismiss(*, reminder: Reminder, today: date, now: datetime | None = None) -> bool:
+    """Close the reminder without logging anything. A dismissed check-in moves the next one too."""
+    return _close(reminder=reminder, status=ReminderStatus.DISMISSED, today=today, now=now)
+
+
+@transaction.atomic
+def reminder_snooze(*, reminder: Reminder, until: date, today: date) -> bool:
+    """Hide the reminder until `until` (after today); it is open again on that date."""
+    if until <= today:
+        raise ValueError("Snooze until a day after today.")
+    snoozed = Reminder.objects.filter(pk=reminder.pk, status__in=OPEN_STATES).update(
+        status=ReminderStatus.SNOOZED, snoozed_until=until
+    )
+    if snoozed:
+        reminder.status, reminder.snoozed_until = ReminderStatus.SNOOZED, until
+    return bool(snoozed)
+
+
+@transaction.atomic
+def reminder_done_and_log(
+    *, reminder: Reminder, user: User, kind: str, summary: str, today: date, now: datetime | None = None
+) -> Interaction:
+    """Close the reminder and log an interaction with its contact on `today`, in one step.
+
+    The interaction goes through contacts.services.interaction_create, which also
+    closes the contact's other open check-ins and moves the next one.
+    """
+    from contacts.services import interaction_create
+
+    if reminder.owner_id != user.pk:
+        raise ValueError("not this user's reminder")
+    _close(reminder=reminder, status=ReminderStatus.DONE, today=today, now=now)
+    return interaction_create(
+        owner=user,
+        contact_ids=[reminder.contact_id],
+        occurred_on=today,
+        today=today,
+        kind=kind,
+        summary=summary,
+    )
+
+
+def snooze_presets(today: date) -> dict[str, date]:
+    """The snooze buttons' dates."""
+    return {"1 week": today + timedelta(weeks=1), "1 month": rules.next_check_in(today, 1)}
