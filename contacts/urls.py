@@ -6,6 +6,20 @@ app_name = "contacts"
 
 urlpatterns = [
     path("", views.contact_list, name="list"),
+    path("new/", views.contact_create, name="create"),
+    path("bulk/", views.contact_bulk, name="bulk"),
+    path("picker/", views.contact_picker, name="picker"),
+    path("<int:pk>/", views.contact_detail, name="detail"),
+    path("<int:pk>/edit/", views.contact_edit, name="edit"),
+    path("<int:pk>/archive/", views.contact_archive, name="archive"),
+    path("<int:pk>/delete/", views.contact_delete, name="delete"),
+    path("<int:pk>/timeline/", views.contact_timeline, name="timeline"),
+    path("<int:pk>/log/", views.interaction_create, name="interaction_create"),
+    path("interactions/<int:pk>/edit/", views.interaction_edit, name="interaction_edit"),
+    path("interactions/<int:pk>/delete/", views.interaction_delete, name="interaction_delete"),
+    path("tags/", views.tag_list, name="tags"),
+    path("tags/<int:pk>/edit/", views.tag_edit, name="tag_edit"),
+    path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
     # Import, export, duplicates: contacts/import_urls.py
     path("", include("contacts.import_urls")),
 ]

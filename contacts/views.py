@@ -1,8 +1,373 @@
+"""Contact, interaction and tag pages. Every lookup goes through a selector that takes
+request.user, so another user's object is a 404 everywhere."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from . import selectors, services
+from .forms import (
+    FOLLOW_UP_AFTER_FIRST_MEETING,
+    BulkActionForm,
+    ContactFilterForm,
+    ContactForm,
+    InteractionForm,
+    TagForm,
+    contact_formsets,
+)
+from .models import Contact
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _post_only(request: HttpRequest) -> HttpResponse | None:
+    # Looked up first, then refused: a GET on another user's object is a 404 like a POST.
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return None
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+# --- contacts list -------------------------------------------------------------
 
 
 @login_required
+@require_GET
+@vary_on_headers("HX-Request")
 def contact_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "contacts/contact_list.html", {})
+    tags = selectors.tag_choices(owner=request.user)
+    filter_form = ContactFilterForm(request.GET or None, tags=tags)
+    filters = filter_form.filters()
+    page = selectors.contact_list(owner=request.user, filters=filters, page=_page_number(request))
+    context = {
+        "page": page,
+        "filter_form": filter_form,
+        "filters": filters,
+        "tags": tags,
+        "bulk_form": BulkActionForm(),
+        "filtered": any(
+            [
+                filters.q,
+                filters.relationship,
+                filters.tie_strength,
+                filters.network,
+                filters.tag_id,
+                filters.archived,
+            ]
+        ),
+    }
+    template = "contacts/_contact_table.html" if _is_htmx(request) else "contacts/contact_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def contact_bulk(request: HttpRequest) -> HttpResponse:
+    """One endpoint for every bulk action; ids that are not the user's are ignored."""
+    back = _safe_next(request, reverse("contacts:list"))
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    count = services.contacts_bulk_update(
+        owner=request.user, contact_ids=form.cleaned_data["ids"], action=action, value=form.value()
+    )
+    label = dict(form.fields["action"].choices)[action]
+    value = form.value()
+    detail = f" “{value}”" if isinstance(value, str) and value else ""
+    if action == services.BulkAction.SET_CADENCE:
+        detail = " (default)" if value is None else f" ({value} months)" if value else " (never)"
+    messages.success(request, f"{label}{detail}: {count} contact{'s' if count != 1 else ''} updated.")
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def contact_picker(request: HttpRequest) -> HttpResponse:
+    """Search results for the people picker of the interaction form (htmx fragment)."""
+    # The picker sends the people already chosen (field "contacts", maybe prefixed).
+    exclude = [
+        int(v)
+        for key in request.GET
+        if key.endswith("contacts")
+        for v in request.GET.getlist(key)
+        if v.isdigit()
+    ]
+    found = selectors.contact_search(
+        owner=request.user, q=request.GET.get("q", "")[:100], exclude_ids=exclude
+    )
+    return render(request, "contacts/_picker_results.html", {"found": found})
+
+
+# --- one contact ----------------------------------------------------------------
+
+
+def _interaction_form(*, request: HttpRequest, contact: Contact, first_meeting: bool) -> InteractionForm:
+    today = timezone.localdate()
+    initial = {"occurred_on": today, "contacts": [contact.pk], "kind": "coffee"}
+    if first_meeting:
+        # Follow up within 48 hours of meeting someone new.
+        initial["follow_up_on"] = today + FOLLOW_UP_AFTER_FIRST_MEETING
+    return InteractionForm(owner=request.user, initial=initial, prefix="log")
+
+
+def _detail_context(request: HttpRequest, contact: Contact, *, form: InteractionForm | None = None) -> dict:
+    timeline, has_more = selectors.contact_timeline(contact=contact)
+    if form is None:
+        form = _interaction_form(request=request, contact=contact, first_meeting=not timeline)
+    return {
+        "contact": contact,
+        "timeline": timeline,
+        "has_more": has_more,
+        "next_offset": len(timeline),
+        "reminders": selectors.contact_open_reminders(contact=contact),
+        "form": form,
+    }
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_detail(owner=request.user, pk=pk)
+    return render(request, "contacts/contact_detail.html", _detail_context(request, contact))
+
+
+@login_required
+@require_GET
+def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """More of the timeline ("show more"), as a fragment."""
+    contact = selectors.contact_get_for_user(owner=request.user, pk=pk)
+    try:
+        offset = max(0, int(request.GET.get("offset", 0)))
+    except ValueError:
+        offset = 0
+    timeline, has_more = selectors.contact_timeline(contact=contact, offset=offset)
+    return render(
+        request,
+        "contacts/_timeline_items.html",
+        {
+            "contact": contact,
+            "timeline": timeline,
+            "has_more": has_more,
+            "next_offset": offset + len(timeline),
+        },
+    )
+
+
+@login_required
+def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log an interaction from a contact's page: htmx swaps the panel, plain POST redirects."""
+    contact = selectors.contact_get_for_user(owner=request.user, pk=pk)
+    if request.method != "POST":
+        timeline, _ = selectors.contact_timeline(contact=contact, limit=1)
+        form = _interaction_form(request=request, contact=contact, first_meeting=not timeline)
+        return render(request, "contacts/interaction_form.html", {"form": form, "contact": contact})
+    form = InteractionForm(request.POST, owner=request.user, prefix="log")
+    if form.is_valid():
+        services.interaction_create(
+            owner=request.user,
+            contact_ids=[c.pk for c in form.cleaned_data["contacts"]],
+            today=timezone.localdate(),
+            **form.interaction_fields(),
+        )
+        if not _is_htmx(request):
+            messages.success(request, "Interaction logged.")
+            return redirect(_safe_next(request, contact.get_absolute_url()))
+        contact.refresh_from_db(fields=["last_interaction_on", "next_check_in"])
+        context = _detail_context(request, contact)
+        context["logged"] = True
+        context["oob"] = True
+        return render(request, "contacts/_log_panel.html", context)
+    if _is_htmx(request):
+        return render(request, "contacts/_log_panel.html", {**_detail_context(request, contact, form=form)})
+    if request.POST.get("standalone"):
+        return render(request, "contacts/interaction_form.html", {"form": form, "contact": contact})
+    context = _detail_context(request, contact, form=form)
+    return render(request, "contacts/contact_detail.html", context)
+
+
+def _contact_form_page(request: HttpRequest, *, contact: Contact | None) -> HttpResponse:
+    instance = contact or Contact(owner=request.user)
+    data = request.POST if request.method == "POST" else None
+    form = ContactForm(data, instance=instance, owner=request.user)
+    emails, phones = contact_formsets(data=data, instance=contact)
+    if data is not None and form.is_valid() and emails.is_valid() and phones.is_valid():
+        fields = form.contact_fields()
+        if contact is None:
+            contact = services.contact_create(
+                owner=request.user,
+                fields=fields,
+                emails=emails.handles(),
+                phones=phones.handles(),
+                tag_names=form.tag_names(),
+            )
+            messages.success(request, f"{contact.full_name} added.")
+        else:
+            services.contact_update(
+                contact=contact,
+                fields=fields,
+                today=timezone.localdate(),
+                emails=emails.handles(),
+                phones=phones.handles(),
+                tag_names=form.tag_names(),
+            )
+            messages.success(request, "Changes saved.")
+        return redirect(contact)
+    return render(
+        request,
+        "contacts/contact_form.html",
+        {"form": form, "emails": emails, "phones": phones, "contact": contact},
+    )
+
+
+@login_required
+def contact_create(request: HttpRequest) -> HttpResponse:
+    return _contact_form_page(request, contact=None)
+
+
+@login_required
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_get_for_user(owner=request.user, pk=pk)
+    return _contact_form_page(request, contact=contact)
+
+
+@login_required
+def contact_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Toggle archived (POST)."""
+    contact = selectors.contact_get_for_user(owner=request.user, pk=pk)
+    if refused := _post_only(request):
+        return refused
+    services.contact_set_archived(contact=contact, archived=not contact.archived)
+    if contact.archived:
+        messages.success(request, f"{contact.full_name} archived: no more reminders for them.")
+    else:
+        messages.success(request, f"{contact.full_name} is back in your active contacts.")
+    return redirect(_safe_next(request, contact.get_absolute_url()))
+
+
+@login_required
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: a confirm page; POST: delete."""
+    contact = selectors.contact_get_for_user(owner=request.user, pk=pk)
+    if request.method == "POST":
+        name = contact.full_name
+        services.contact_delete(contact=contact)
+        messages.success(request, f"{name} deleted.")
+        return redirect("contacts:list")
+    return render(
+        request,
+        "contacts/contact_confirm_delete.html",
+        {"contact": contact, "interaction_count": contact.interactions.count()},
+    )
+
+
+# --- interactions ---------------------------------------------------------------
+
+
+@login_required
+def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    interaction = selectors.interaction_get_for_user(owner=request.user, pk=pk)
+    people = list(interaction.contacts.all())
+    back = _safe_next(request, people[0].get_absolute_url() if people else reverse("contacts:list"))
+    if request.method == "POST":
+        form = InteractionForm(request.POST, instance=interaction, owner=request.user)
+        if form.is_valid():
+            services.interaction_update(
+                interaction=interaction,
+                fields=form.interaction_fields(),
+                contact_ids=[c.pk for c in form.cleaned_data["contacts"]],
+            )
+            messages.success(request, "Interaction saved.")
+            return redirect(back)
+    else:
+        form = InteractionForm(instance=interaction, owner=request.user)
+    return render(
+        request,
+        "contacts/interaction_form.html",
+        {"form": form, "interaction": interaction, "people": people, "back": back},
+    )
+
+
+@login_required
+def interaction_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    interaction = selectors.interaction_get_for_user(owner=request.user, pk=pk)
+    people = list(interaction.contacts.all())
+    back = _safe_next(request, people[0].get_absolute_url() if people else reverse("contacts:list"))
+    if request.method == "POST":
+        services.interaction_delete(interaction=interaction)
+        messages.success(request, "Interaction deleted.")
+        return redirect(back)
+    return render(
+        request,
+        "contacts/interaction_confirm_delete.html",
+        {"interaction": interaction, "people": people, "back": back},
+    )
+
+
+# --- tags -----------------------------------------------------------------------
+
+
+@login_required
+def tag_list(request: HttpRequest) -> HttpResponse:
+    """The user's tags with their cadence; POST creates one."""
+    form = TagForm(request.POST or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        tag = services.tag_create(
+            owner=request.user,
+            name=form.cleaned_data["name"],
+            checkin_cadence_months=form.cleaned_data["checkin_cadence_months"],
+        )
+        messages.success(request, f"Tag “{tag.name}” created.")
+        return redirect("contacts:tags")
+    return render(
+        request, "contacts/tag_list.html", {"tags": selectors.tag_list(owner=request.user), "form": form}
+    )
+
+
+@login_required
+def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = selectors.tag_get_for_user(owner=request.user, pk=pk)
+    form = TagForm(request.POST or None, instance=tag, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.tag_update(
+            tag=tag,
+            name=form.cleaned_data["name"],
+            checkin_cadence_months=form.cleaned_data["checkin_cadence_months"],
+        )
+        messages.success(request, "Tag saved.")
+        return redirect("contacts:tags")
+    return render(request, "contacts/tag_form.html", {"form": form, "tag": tag})
+
+
+@login_required
+def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = selectors.tag_get_for_user(owner=request.user, pk=pk)
+    if request.method == "POST":
+        services.tag_delete(tag=tag)
+        messages.success(request, f"Tag “{tag.name}” deleted; its contacts are kept.")
+        return redirect("contacts:tags")
+    return render(request, "contacts/tag_confirm_delete.html", {"tag": tag, "count": tag.contacts.count()})

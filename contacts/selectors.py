@@ -1,0 +1,217 @@
+"""Read side of contacts: every query takes the owner, so access is decided here.
+
+Selectors return evaluated lists (or a Page whose object_list is a list) with what
+the templates need already fetched: rendering them costs no query.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from reminders.models import Reminder, ReminderStatus
+
+from .models import Contact, ContactEmail, Interaction, Tag
+
+PER_PAGE = 50
+TIMELINE_PAGE = 50
+
+# URL value -> ORDER BY. Name sorts carry the id last so pages are stable.
+SORTS: dict[str, tuple] = {
+    "name": ("first_name", "last_name", "id"),
+    "-name": ("-first_name", "-last_name", "-id"),
+    "company": ("company", "first_name", "last_name", "id"),
+    "-company": ("-company", "first_name", "last_name", "id"),
+    # Never-met contacts sort after everyone else in both directions.
+    "last": (F("last_interaction_on").asc(nulls_first=True), "first_name", "id"),
+    "-last": (F("last_interaction_on").desc(nulls_last=True), "first_name", "id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+SORT_LABELS = {
+    "name": "Name A–Z",
+    "-name": "Name Z–A",
+    "company": "Company A–Z",
+    "-company": "Company Z–A",
+    "-last": "Recently talked",
+    "last": "Longest ago",
+    "-created": "Newest",
+    "created": "Oldest",
+}
+
+
+class Archived:
+    ACTIVE = ""
+    ONLY = "only"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    q: str = ""
+    relationship: str = ""
+    tie_strength: str = ""
+    network: str = ""
+    tag_id: int | None = None
+    archived: str = Archived.ACTIVE
+    sort: str = "name"
+
+
+# Columns the list page shows; keeps the row fetch narrow on 10,000 contacts.
+LIST_COLUMNS = (
+    "id",
+    "owner_id",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "relationship",
+    "network",
+    "tie_strength",
+    "archived",
+    "last_interaction_on",
+    "created_at",
+)
+
+
+def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contact]:
+    """The owner's contacts matching `filters`, ordered, not evaluated.
+
+    Search: every word must match the first or last name, company, title, an email
+    or a tag name (so "ada acme" finds Ada at Acme). EXISTS subqueries, not joins,
+    so a contact with three matching emails is still one row and no DISTINCT is needed.
+    """
+    qs = Contact.objects.filter(owner=owner)
+    if filters.archived == Archived.ACTIVE:
+        qs = qs.filter(archived=False)
+    elif filters.archived == Archived.ONLY:
+        qs = qs.filter(archived=True)
+    for word in filters.q.split()[:8]:
+        email_hit = ContactEmail.objects.filter(contact=OuterRef("pk"), value__icontains=word)
+        tag_hit = Contact.tags.through.objects.filter(contact=OuterRef("pk"), tag__name__icontains=word)
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(company__icontains=word)
+            | Q(title__icontains=word)
+            | Exists(email_hit)
+            | Exists(tag_hit)
+        )
+    if filters.relationship:
+        qs = qs.filter(relationship=filters.relationship)
+    if filters.tie_strength:
+        qs = qs.filter(tie_strength=filters.tie_strength)
+    if filters.network:
+        qs = qs.filter(network=filters.network)
+    if filters.tag_id is not None:
+        qs = qs.filter(
+            Exists(Contact.tags.through.objects.filter(contact=OuterRef("pk"), tag_id=filters.tag_id))
+        )
+    return qs.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+
+
+def contact_list(*, owner: User, filters: ContactFilters, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the owner's contacts with tags and emails, in a fixed four queries.
+
+    COUNT, the page's rows, their tags, their emails. A page number past the end
+    gives the last page; anything below 1 gives the first.
+    """
+    qs = contact_queryset(owner=owner, filters=filters).only(*LIST_COLUMNS)
+    qs = qs.prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("id", "name")),
+        Prefetch("emails", queryset=ContactEmail.objects.only("id", "contact_id", "value", "label")),
+    )
+    paginator = Paginator(qs, per_page)
+    result = paginator.get_page(page)
+    result.object_list = list(result.object_list)
+    return result
+
+
+def contact_get_for_user(*, owner: User, pk: int) -> Contact:
+    """The owner's contact or Http404 (another user's contact does not exist for them)."""
+    return get_object_or_404(Contact, owner=owner, pk=pk)
+
+
+def contact_ids_for_user(*, owner: User, ids: list[int]) -> list[int]:
+    """The subset of `ids` that are the owner's contacts (others' ids are dropped)."""
+    return list(Contact.objects.filter(owner=owner, pk__in=ids).values_list("pk", flat=True))
+
+
+def contact_detail(*, owner: User, pk: int) -> Contact:
+    """The contact page's contact with emails, phones, tags, past roles and introducer fetched."""
+    qs = (
+        Contact.objects.filter(owner=owner)
+        .select_related("introduced_by")
+        .prefetch_related("emails", "phones", "tags", "past_roles")
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def contact_timeline(*, contact: Contact, offset: int = 0, limit: int = TIMELINE_PAGE) -> tuple[list, bool]:
+    """Up to `limit` interactions of the contact, newest first, from `offset`.
+
+    Returns (interactions, has_more). Fetches limit+1 rows instead of counting, so a
+    contact with thousands of interactions costs the same two queries (rows, people).
+    """
+    offset = max(0, offset)
+    people = Contact.objects.only("id", "first_name", "last_name", "owner_id")
+    rows = list(
+        Interaction.objects.filter(contacts=contact, owner_id=contact.owner_id)
+        .order_by("-occurred_on", "-id")
+        .prefetch_related(Prefetch("contacts", queryset=people))[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def contact_open_reminders(*, contact: Contact) -> list[Reminder]:
+    """The contact's open and snoozed reminders, soonest first."""
+    return list(
+        contact.reminders.filter(status__in=[ReminderStatus.OPEN, ReminderStatus.SNOOZED]).order_by(
+            "due_on", "id"
+        )
+    )
+
+
+def contact_search(
+    *, owner: User, q: str, exclude_ids: list[int] | None = None, limit: int = 8
+) -> list[Contact]:
+    """Active contacts whose name, company or email matches `q` (for the people picker)."""
+    if not q.strip():
+        return []
+    qs = contact_queryset(owner=owner, filters=ContactFilters(q=q)).only(
+        "id", "first_name", "last_name", "company", "owner_id"
+    )
+    if exclude_ids:
+        qs = qs.exclude(pk__in=exclude_ids)
+    return list(qs[:limit])
+
+
+def interaction_get_for_user(*, owner: User, pk: int) -> Interaction:
+    """The owner's interaction (with its contacts fetched) or Http404."""
+    qs = Interaction.objects.filter(owner=owner).prefetch_related(
+        Prefetch("contacts", queryset=Contact.objects.only("id", "first_name", "last_name", "owner_id"))
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def tag_list(*, owner: User) -> list[Tag]:
+    """The owner's tags by name, each with `contact_count`."""
+    return list(Tag.objects.filter(owner=owner).annotate(contact_count=Count("contacts")).order_by("name"))
+
+
+def tag_choices(*, owner: User) -> list[Tag]:
+    return list(Tag.objects.filter(owner=owner).only("id", "name").order_by("name"))
+
+
+def tag_get_for_user(*, owner: User, pk: int) -> Tag:
+    return get_object_or_404(Tag, owner=owner, pk=pk)
+
+
+def contact_had_interaction_before(*, contact: Contact, before: date | None = None) -> bool:
+    qs = Interaction.objects.filter(contacts=contact)
+    if before is not None:
+        qs = qs.filter(occurred_on__lt=before)
+    return qs.exists()
