@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from contacts.tests.factories import make_contact, make_reminder, make_user
@@ -35,9 +36,7 @@ def test_digest_lists_the_known_network(alice):
         assert name not in listed
     ada = digest.sections[0].items[0]
     assert ada.note == "15 days overdue" and ada.overdue
-    assert ada.contact_url == f"http://testserver/contacts/{net.ada.pk}/" or ada.contact_url.endswith(
-        f"/contacts/{net.ada.pk}/"
-    )
+    assert ada.contact_url == f"{settings.SITE_URL}/contacts/{net.ada.pk}/"
     assert "/digest/a/" in ada.done_url and "/digest/a/" in ada.snooze_url
     assert digest.period == "2027-02-25"
 
@@ -92,6 +91,7 @@ def test_reconnect_is_the_same_all_period_and_skips_recent_contacts(alice):
         make_contact(
             owner=alice,
             first_name=f"Weak{n}",
+            last_name="",
             tie_strength="weak",
             last_interaction_on=dt.date(2025, 1, n + 1),
         )
@@ -111,7 +111,7 @@ def test_digest_contexts_cost_four_queries_whatever_the_batch_size(db, django_as
             users[user.pk] = TODAY
         return users
 
-    for size in (3, 30):
+    for size in (2, 20):
         users_today = batch(size)
         with django_assert_num_queries(4):
             built = digests.digest_contexts(users_today=users_today)
