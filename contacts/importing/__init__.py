@@ -1,0 +1,1 @@
+"""Bulk import and export of contacts: decoding, format detection, parsers, the import service."""

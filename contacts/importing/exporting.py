@@ -1,0 +1,262 @@
+"""Export one owner's contacts: vCard 3.0, CSV (formula-safe) and the JSON backup.
+
+Contacts are read in chunks (`iterator(chunk_size=...)` with prefetching), so an
+export's query count grows with the number of chunks, not of contacts. Order is
+(created_at, id) everywhere: the JSON backup's file-local ids follow it, which is what
+makes "import a backup into an empty account and export again" give the same document.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+import vobject
+from django.contrib.auth.models import User
+from django.db.models import Prefetch, QuerySet
+
+from contacts.models import Contact, ContactEmail, ContactPhone, Interaction, Tag
+from reminders.models import Reminder
+
+CHUNK = 1000
+CSV_COLUMNS = [
+    "first_name",
+    "last_name",
+    "emails",
+    "phones",
+    "company",
+    "title",
+    "industry",
+    "location",
+    "linkedin_url",
+    "how_we_met",
+    "relationship",
+    "network",
+    "tie_strength",
+    "checkin_cadence_months",
+    "birthday",
+    "started_on",
+    "tags",
+    "notes",
+    "archived",
+    "created_at",
+]
+# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
+RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EMAIL_TYPES = {
+    "work": ["INTERNET", "WORK"],
+    "home": ["INTERNET", "HOME"],
+    "mobile": ["INTERNET", "CELL"],
+    "other": ["INTERNET", "OTHER"],
+}
+PHONE_TYPES = {
+    "mobile": ["CELL", "VOICE"],
+    "work": ["WORK", "VOICE"],
+    "home": ["HOME", "VOICE"],
+    "other": ["OTHER", "VOICE"],
+}
+
+
+def _contacts(owner: User) -> QuerySet[Contact]:
+    return (
+        Contact.objects.filter(owner=owner)
+        .order_by("created_at", "id")
+        .prefetch_related(
+            Prefetch("emails", queryset=ContactEmail.objects.order_by("id")),
+            Prefetch("phones", queryset=ContactPhone.objects.order_by("id")),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        )
+    )
+
+
+def birthday_text(contact: Contact) -> str | None:
+    if contact.birthday_month is None:
+        return None
+    if contact.birthday_year:
+        return f"{contact.birthday_year:04d}-{contact.birthday_month:02d}-{contact.birthday_day:02d}"
+    return f"--{contact.birthday_month:02d}-{contact.birthday_day:02d}"
+
+
+# --- vCard ------------------------------------------------------------------------
+
+
+def contact_vcard(contact: Contact) -> str:
+    card = vobject.vCard()
+    card.add("n").value = vobject.vcard.Name(family=contact.last_name, given=contact.first_name)
+    card.add("fn").value = contact.full_name
+    for email in contact.emails.all():
+        prop = card.add("email")
+        prop.value = email.value
+        prop.type_paramlist = EMAIL_TYPES.get(email.label, ["INTERNET"])
+    for phone in contact.phones.all():
+        prop = card.add("tel")
+        prop.value = phone.value
+        prop.type_paramlist = PHONE_TYPES.get(phone.label, ["VOICE"])
+    if contact.company:
+        card.add("org").value = [contact.company]
+    if contact.title:
+        card.add("title").value = contact.title
+    if contact.location:
+        prop = card.add("adr")
+        prop.value = vobject.vcard.Address(city=contact.location)
+        prop.type_paramlist = ["WORK"]
+    if contact.linkedin_url:
+        card.add("url").value = contact.linkedin_url
+    if bday := birthday_text(contact):
+        card.add("bday").value = bday
+    if contact.started_on:
+        card.add("x-keepwarm-started-on").value = contact.started_on.isoformat()
+    if tags := [t.name for t in contact.tags.all()]:
+        card.add("categories").value = tags
+    if contact.notes:
+        card.add("note").value = contact.notes
+    return card.serialize()
+
+
+def export_vcard(*, owner: User) -> Iterator[str]:
+    """One vCard 3.0 per contact, in one stream."""
+    for contact in _contacts(owner).iterator(chunk_size=CHUNK):
+        yield contact_vcard(contact)
+
+
+# --- CSV --------------------------------------------------------------------------
+
+
+def neutralise(value: str) -> str:
+    """Prefix a cell a spreadsheet would run as a formula with an apostrophe."""
+    return "'" + value if value.startswith(RISKY_PREFIXES) else value
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([neutralise(c) for c in cells])
+    return buffer.getvalue()
+
+
+def export_csv(*, owner: User) -> Iterator[str]:
+    """A header and one line per contact (UTF-8 with BOM, so spreadsheets pick the encoding)."""
+    yield "\ufeff" + _csv_line(CSV_COLUMNS)
+    for contact in _contacts(owner).iterator(chunk_size=CHUNK):
+        yield _csv_line(
+            [
+                contact.first_name,
+                contact.last_name,
+                "; ".join(e.value for e in contact.emails.all()),
+                "; ".join(p.value for p in contact.phones.all()),
+                contact.company,
+                contact.title,
+                contact.industry,
+                contact.location,
+                contact.linkedin_url,
+                contact.how_we_met,
+                contact.relationship,
+                contact.network,
+                contact.tie_strength,
+                "" if contact.checkin_cadence_months is None else str(contact.checkin_cadence_months),
+                birthday_text(contact) or "",
+                contact.started_on.isoformat() if contact.started_on else "",
+                "; ".join(t.name for t in contact.tags.all()),
+                contact.notes,
+                "yes" if contact.archived else "no",
+                contact.created_at.isoformat(),
+            ]
+        )
+
+
+# --- JSON backup --------------------------------------------------------------------
+
+
+def backup_build(*, owner: User) -> dict:
+    """The full backup document (DESIGN.md), ids renumbered 1..n in export order."""
+    contacts = []
+    local: dict[int, int] = {}
+    introduced: list[tuple[dict, int | None]] = []
+    for number, contact in enumerate(_contacts(owner).iterator(chunk_size=CHUNK), start=1):
+        local[contact.pk] = number
+        item = {
+            "id": number,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "emails": [{"value": e.value, "label": e.label} for e in contact.emails.all()],
+            "phones": [{"value": p.value, "label": p.label} for p in contact.phones.all()],
+            "company": contact.company,
+            "title": contact.title,
+            "industry": contact.industry,
+            "location": contact.location,
+            "linkedin_url": contact.linkedin_url,
+            "how_we_met": contact.how_we_met,
+            "introduced_by": None,
+            "relationship": contact.relationship,
+            "network": contact.network,
+            "tie_strength": contact.tie_strength,
+            "checkin_cadence_months": contact.checkin_cadence_months,
+            "birthday": birthday_text(contact),
+            "started_on": contact.started_on.isoformat() if contact.started_on else None,
+            "tags": [t.name for t in contact.tags.all()],
+            "notes": contact.notes,
+            "archived": contact.archived,
+            "created_at": contact.created_at.isoformat(),
+        }
+        introduced.append((item, contact.introduced_by_id))
+        contacts.append(item)
+    for item, target in introduced:
+        item["introduced_by"] = local.get(target) if target else None
+    members: dict[int, list[int]] = {}
+    for iid, cid in (
+        Interaction.contacts.through.objects.filter(interaction__owner=owner)
+        .order_by("interaction_id", "contact_id")
+        .values_list("interaction_id", "contact_id")
+    ):
+        if cid in local:
+            members.setdefault(iid, []).append(local[cid])
+    interactions = []
+    rows = Interaction.objects.filter(owner=owner).order_by("occurred_on", "id")
+    for number, i in enumerate(
+        rows.values("id", "occurred_on", "kind", "summary", "exchange", "follow_up_on").iterator(
+            chunk_size=CHUNK
+        ),
+        start=1,
+    ):
+        interactions.append(
+            {
+                "id": number,
+                "contact_ids": sorted(members.get(i["id"], [])),
+                "occurred_on": i["occurred_on"].isoformat(),
+                "kind": i["kind"],
+                "summary": i["summary"],
+                "exchange": i["exchange"] or None,
+                "follow_up_on": i["follow_up_on"].isoformat() if i["follow_up_on"] else None,
+            }
+        )
+    reminders = [
+        {
+            "contact_id": local[r["contact_id"]],
+            "kind": r["kind"],
+            "due_on": r["due_on"].isoformat(),
+            "status": r["status"],
+            "snoozed_until": r["snoozed_until"].isoformat() if r["snoozed_until"] else None,
+        }
+        for r in Reminder.objects.filter(owner=owner).values(
+            "contact_id", "kind", "due_on", "status", "snoozed_until"
+        )
+        if r["contact_id"] in local
+    ]
+    reminders.sort(key=lambda r: (r["contact_id"], r["kind"], r["due_on"]))
+    return {
+        "format": "keepwarm-backup",
+        "version": 1,
+        "contacts": contacts,
+        "interactions": interactions,
+        "reminders": reminders,
+    }
+
+
+def export_json(*, owner: User) -> Iterator[str]:
+    yield json.dumps(backup_build(owner=owner), ensure_ascii=False, indent=1) + "\n"
+
+
+EXPORTERS = {
+    "vcard": (export_vcard, "text/vcard; charset=utf-8", "vcf"),
+    "csv": (export_csv, "text/csv; charset=utf-8", "csv"),
+    "json": (export_json, "application/json", "json"),
+}

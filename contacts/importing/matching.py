@@ -1,0 +1,31 @@
+"""Matching keys for re-imports: email, then LinkedIn URL, then exact full name + company.
+
+Pure functions; the service keeps one dict per key kind for the owner's contacts.
+"""
+
+from .parsers.common import clean, normalise_linkedin
+
+__all__ = ["email_key", "linkedin_key", "name_key", "phone_key", "normalise_linkedin"]
+
+
+def email_key(value: str) -> str:
+    return clean(value).lower()
+
+
+def linkedin_key(value: str) -> str:
+    return normalise_linkedin(value)
+
+
+def name_key(first_name: str, last_name: str, company: str) -> tuple[str, str] | None:
+    """(full name, company), case-insensitive; None without a name."""
+    full = clean(f"{first_name} {last_name}").lower()
+    if not full:
+        return None
+    return full, clean(company).lower()
+
+
+def phone_key(value: str) -> str:
+    """Digits only (a leading + kept): '+44 20 7946-0000' == '+442079460000'."""
+    value = clean(value)
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return ("+" if value.startswith("+") else "") + digits

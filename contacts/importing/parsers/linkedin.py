@@ -1,0 +1,31 @@
+"""LinkedIn's Connections.csv (Settings → Data privacy → Get a copy of your data).
+
+A few "Notes:" preamble lines come before the header:
+First Name,Last Name,URL,Email Address,Company,Position,Connected On
+"""
+
+from collections.abc import Iterator
+
+from ..errors import RowError
+from .common import add_value, clean, new_row, parse_date
+from .csvbase import parse_csv
+
+
+def is_header(keys: list[str]) -> bool:
+    return "first name" in keys and ("connected on" in keys or ("url" in keys and "position" in keys))
+
+
+def build(row_number: int, record: dict[str, str]) -> dict:
+    row = new_row(row_number)
+    row["first_name"] = clean(record.get("first name"))
+    row["last_name"] = clean(record.get("last name"))
+    row["linkedin_url"] = clean(record.get("url"))
+    add_value(row["emails"], record.get("email address", ""), "work")
+    row["company"] = clean(record.get("company"))
+    row["title"] = clean(record.get("position"))
+    row["connected_on"] = parse_date(record.get("connected on", ""), what="Connected On date")
+    return row
+
+
+def parse(text: str) -> Iterator[dict | RowError]:
+    return parse_csv(text, is_header=is_header, build=build)

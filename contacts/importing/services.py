@@ -1,0 +1,663 @@
+"""`import_run`: a file of contacts into one owner's account, in one transaction.
+
+Set-based: the owner's existing emails, LinkedIn URLs and name+company keys are read
+once into dicts; rows are handled in chunks of CHUNK_SIZE, each ending in a few
+bulk_create/bulk_update calls, so the query count grows with the number of chunks,
+never with the number of rows. The file is parsed lazily (a generator over the text),
+so memory holds the text, the indexes and one chunk.
+
+Matching (DESIGN.md): email (case-insensitive), then LinkedIn URL (normalised), then
+exact full name + company. A match fills EMPTY fields only and never overwrites what
+the user typed; the one exception is a LinkedIn export saying the contact's company
+or title changed: that is a job change (rule 6), recorded and reported.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from typing import IO, Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Contact, ContactEmail, ContactPhone, Interaction, InteractionKind, Tag
+from reminders import services as reminder_services
+from reminders.models import Reminder
+
+from .decoding import decode_bytes, read_limited
+from .detect import CSV_FORMATS, FORMATS, detect_format
+from .errors import ImportFormatError, RowError
+from .matching import email_key, linkedin_key, name_key, phone_key
+from .parsers import backup_json, vcard
+
+CHUNK_SIZE = 2000
+CONNECTED_SUMMARY = "Connected on LinkedIn"
+FILLABLE = ("last_name", "company", "title", "industry", "location", "linkedin_url", "how_we_met", "notes")
+_MAX = {f.name: f.max_length for f in Contact._meta.concrete_fields if getattr(f, "max_length", None)}
+_email_ok = EmailValidator()
+_url_ok = URLValidator(schemes=["https"])
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with dry_run, would do)."""
+
+    format: str = ""
+    dry_run: bool = False
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    merged: list[dict] = field(default_factory=list)
+    job_changes: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    interactions_created: int = 0
+    reminders_created: int = 0
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    def summary_line(self) -> str:
+        return (
+            f"created={self.created} updated={self.updated} skipped={self.skipped} errors={self.error_count}"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "format": self.format,
+            "dry_run": self.dry_run,
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "errors": [e.as_dict() for e in self.errors],
+            "merged": self.merged,
+            "job_changes": self.job_changes,
+            "warnings": self.warnings,
+            "interactions_created": self.interactions_created,
+            "reminders_created": self.reminders_created,
+        }
+
+
+@dataclass
+class _Pending:
+    """A contact to create in the current chunk, with what hangs off it."""
+
+    contact: Contact
+    row: int
+    emails: list[tuple[str, str]] = field(default_factory=list)
+    phones: list[tuple[str, str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    connected_on: date | None = None
+    keys: list[tuple[str, Any]] = field(default_factory=list)
+
+
+def import_read_text(*, data: bytes | None = None, file: IO[bytes] | None = None) -> str:
+    """Bytes (or an open file, read up to IMPORT_MAX_BYTES) → text; ImportFormatError if unreadable."""
+    if data is None:
+        if file is None:
+            raise ImportFormatError("No file was given.")
+        data = read_limited(file)
+    return decode_bytes(data)
+
+
+def import_resolve_format(*, text: str, fmt: str = "auto", filename: str = "") -> str:
+    if fmt in ("", "auto", None):
+        return detect_format(text, filename=filename)
+    if fmt not in FORMATS:
+        raise ImportFormatError(f"Unknown format “{fmt}” (choose one of auto, {', '.join(FORMATS)}).")
+    return fmt
+
+
+def import_preview(*, text: str, fmt: str, limit: int = 10) -> dict:
+    """The first rows as the parser reads them, for the confirm page. Writes nothing."""
+    if fmt == "json":
+        backup = backup_json.parse(text)
+        rows = backup.contacts[:limit]
+        columns: list[str] = ["(Keepwarm backup)"]
+        extra = {"interactions": len(backup.interactions), "reminders": len(backup.reminders)}
+    else:
+        rows = list(islice(_rows(text, fmt), limit))
+        columns = _columns(text, fmt)
+        extra = {}
+    return {"rows": rows, "columns": columns, "extra": extra, "estimated_rows": estimate_rows(text, fmt)}
+
+
+def _columns(text: str, fmt: str) -> list[str]:
+    if fmt in CSV_FORMATS:
+        from .parsers.csvbase import find_header
+
+        _index, keys, _line = find_header(text, CSV_FORMATS[fmt].is_header)
+        return keys
+    return ["(vCard properties)"]
+
+
+def estimate_rows(text: str, fmt: str) -> int:
+    if fmt == "vcard":
+        return text.upper().count("BEGIN:VCARD")
+    if fmt == "json":
+        return 0
+    return max(0, text.count("\n") - (3 if fmt == "linkedin" else 1))
+
+
+def _rows(text: str, fmt: str) -> Iterator[dict | RowError]:
+    if fmt == "vcard":
+        return vcard.parse(text)
+    if fmt in CSV_FORMATS:
+        return CSV_FORMATS[fmt].parse(text)
+    raise ImportFormatError(f"Unknown format “{fmt}”.")
+
+
+def import_run(
+    *,
+    owner: User,
+    data: bytes | None = None,
+    file: IO[bytes] | None = None,
+    fmt: str = "auto",
+    dry_run: bool = False,
+    filename: str = "",
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a contacts file for `owner`; return the report.
+
+    Raises ImportFormatError when the file cannot be read at all (then nothing is
+    written). Unreadable rows are reported with their row number and skipped.
+    With dry_run everything runs and is rolled back: the counts are exact.
+    """
+    text = import_read_text(data=data, file=file)
+    fmt = import_resolve_format(text=text, fmt=fmt, filename=filename)
+    today = today or timezone.localdate()
+    report = ImportReport(format=fmt, dry_run=dry_run)
+    with transaction.atomic():
+        importer = _Importer(owner=owner, fmt=fmt, today=today, report=report, progress=progress)
+        if fmt == "json":
+            importer.run_backup(backup_json.parse(text))
+        else:
+            importer.total = estimate_rows(text, fmt)
+            importer.run(_rows(text, fmt))
+        importer.finish()
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+class _Importer:
+    def __init__(
+        self, *, owner: User, fmt: str, today: date, report: ImportReport, progress: Progress | None
+    ):
+        self.owner = owner
+        self.fmt = fmt
+        self.today = today
+        self.report = report
+        self.progress = progress
+        self.total = 0
+        self.processed = 0
+        self.touched: set[int] = set()
+        self.ref_map: dict[Any, int] = {}
+        self.introductions: list[tuple[int, Any]] = []
+        # The owner's existing contacts, as matching keys → contact id (one query each).
+        self.by_email: dict[str, Any] = {
+            email_key(v): cid
+            for v, cid in ContactEmail.objects.filter(contact__owner=owner).values_list("value", "contact_id")
+        }
+        self.by_linkedin: dict[str, Any] = {}
+        self.by_name: dict[tuple[str, str], Any] = {}
+        for cid, first, last, company, url in Contact.objects.filter(owner=owner).values_list(
+            "id", "first_name", "last_name", "company", "linkedin_url"
+        ):
+            if url and (key := linkedin_key(url)):
+                self.by_linkedin.setdefault(key, cid)
+            if key := name_key(first, last, company):
+                self.by_name.setdefault(key, cid)
+        self.connected: set[int] = set(
+            Interaction.contacts.through.objects.filter(
+                interaction__owner=owner,
+                interaction__kind=InteractionKind.OTHER,
+                interaction__summary=CONNECTED_SUMMARY,
+            ).values_list("contact_id", flat=True)
+        )
+        self.tag_ids: dict[str, int] = {
+            name.lower(): pk for name, pk in Tag.objects.filter(owner=owner).values_list("name", "id")
+        }
+
+    # --- driving ---------------------------------------------------------------
+
+    def run(self, rows: Iterable[dict | RowError]) -> None:
+        iterator = iter(rows)
+        while chunk := list(islice(iterator, CHUNK_SIZE)):
+            self._chunk(chunk)
+
+    def run_backup(self, backup: backup_json.Backup) -> None:
+        self.total = len(backup.contacts)
+        self.run(backup.contacts)
+        self._introductions()
+        self._backup_interactions(backup.interactions)
+        self._backup_reminders(backup.reminders)
+
+    def finish(self) -> None:
+        self.report.total_rows = self.processed
+        if self.touched:
+            reminder_services.contacts_schedule_refresh(contact_ids=sorted(self.touched))
+
+    # --- one chunk -------------------------------------------------------------
+
+    def _chunk(self, chunk: list[dict | RowError]) -> None:
+        rows: list[dict] = []
+        for item in chunk:
+            if isinstance(item, RowError):
+                self.report.errors.append(item)
+                continue
+            problem = self._clean(item)
+            if problem:
+                self.report.errors.append(RowError(item["row"], problem, _row_data(item)))
+            else:
+                rows.append(item)
+        # Existing contacts this chunk will touch, loaded in one query.
+        wanted = {m for row in rows if isinstance(m := self._match(row), int)}
+        loaded = Contact.objects.in_bulk(wanted) if wanted else {}
+        phones: dict[int, set[str]] = {}
+        for cid, value in ContactPhone.objects.filter(contact_id__in=wanted).values_list(
+            "contact_id", "value"
+        ):
+            phones.setdefault(cid, set()).add(phone_key(value))
+        pending: list[_Pending] = []
+        new_emails: list[ContactEmail] = []
+        new_phones: list[ContactPhone] = []
+        tag_links: list[tuple[Any, str]] = []
+        connections: list[tuple[Any, date]] = []
+        changed: dict[int, set[str]] = {}
+        job_changes: list[tuple[Contact, str, str, date | None, dict]] = []
+        for row in rows:
+            match = self._match(row)
+            if match is None:
+                item = self._new(row)
+                pending.append(item)
+                self.report.created += 1
+                if row.get("ref") is not None:
+                    self.ref_map[row["ref"]] = item
+                if row.get("introduced_by_ref") is not None:
+                    self.introductions.append((item, row["introduced_by_ref"]))
+                continue
+            if isinstance(match, _Pending):
+                what = self._merge_pending(match, row)
+            else:
+                contact = loaded[match]
+                if row.get("ref") is not None:
+                    self.ref_map[row["ref"]] = contact.pk
+                if row.get("introduced_by_ref") is not None:
+                    self.introductions.append((contact.pk, row["introduced_by_ref"]))
+                what = self._merge_existing(contact, row, changed, job_changes)
+                for value, label in row["emails"]:
+                    if email_key(value) not in self.by_email:
+                        self.by_email[email_key(value)] = contact.pk
+                        new_emails.append(ContactEmail(contact_id=contact.pk, value=value, label=label))
+                        what.append(f"email {value}")
+                known = phones.setdefault(contact.pk, set())
+                for value, label in row["phones"]:
+                    if phone_key(value) not in known:
+                        known.add(phone_key(value))
+                        new_phones.append(ContactPhone(contact_id=contact.pk, value=value, label=label))
+                        what.append(f"phone {value}")
+                for tag in row["tags"]:
+                    tag_links.append((contact.pk, tag))
+                if row.get("connected_on") and contact.pk not in self.connected:
+                    self.connected.add(contact.pk)
+                    connections.append((contact.pk, row["connected_on"]))
+                    what.append("LinkedIn connection date")
+                self.touched.add(contact.pk)
+            if what:
+                self.report.updated += 1
+                target = match.contact if isinstance(match, _Pending) else loaded[match]
+                self.report.merged.append(
+                    {"row": row["row"], "contact_id": target.pk, "name": target.full_name, "fields": what}
+                )
+            else:
+                self.report.skipped += 1
+        self._flush(pending, new_emails, new_phones, tag_links, connections, loaded, changed, job_changes)
+        self.processed += len(chunk)
+        if self.progress:
+            self.progress(self.processed, max(self.total, self.processed))
+
+    # --- rows ------------------------------------------------------------------
+
+    def _clean(self, row: dict) -> str:
+        """Validate and trim one row in place; return a problem (the row is then skipped)."""
+        if not row["first_name"] and row["last_name"]:
+            row["first_name"], row["last_name"] = row["last_name"], ""
+        if not row["first_name"]:
+            return "the row has no name (first or last name is required)"
+        for key, limit in _MAX.items():
+            if isinstance(row.get(key), str) and len(row[key]) > limit:
+                row[key] = row[key][:limit]
+        emails = []
+        for value, label in row["emails"]:
+            try:
+                _email_ok(value)
+            except ValidationError:
+                self.report.warnings.append(
+                    {"row": row["row"], "message": f"ignored the invalid email “{value}”"}
+                )
+                continue
+            emails.append((value[:254], label))
+        row["emails"] = emails
+        row["phones"] = [(value[:64], label) for value, label in row["phones"] if phone_key(value).strip("+")]
+        if row["linkedin_url"]:
+            url = linkedin_key(row["linkedin_url"])
+            try:
+                _url_ok(url)
+            except ValidationError:
+                url = ""
+            if not url:
+                self.report.warnings.append(
+                    {
+                        "row": row["row"],
+                        "message": f"ignored “{row['linkedin_url']}”: not a LinkedIn profile URL",
+                    }
+                )
+            row["linkedin_url"] = url[:300]
+        row["tags"] = list(dict.fromkeys(t[:64] for t in row["tags"] if t))
+        return ""
+
+    def _match(self, row: dict) -> Any:
+        for value, _label in row["emails"]:
+            if (found := self.by_email.get(email_key(value))) is not None:
+                return found
+        if (
+            row["linkedin_url"]
+            and (found := self.by_linkedin.get(linkedin_key(row["linkedin_url"]))) is not None
+        ):
+            return found
+        key = name_key(row["first_name"], row["last_name"], row["company"])
+        return self.by_name.get(key) if key else None
+
+    def _new(self, row: dict) -> _Pending:
+        contact = Contact(owner=self.owner)
+        for name in ("first_name", *FILLABLE):
+            setattr(contact, name, row[name])
+        if row["birthday"]:
+            contact.birthday_month, contact.birthday_day, contact.birthday_year = row["birthday"]
+        contact.started_on = row["started_on"]
+        for name, value in (row.get("extras") or {}).items():
+            setattr(contact, name, value)
+        item = _Pending(
+            contact=contact, row=row["row"], tags=list(row["tags"]), connected_on=row.get("connected_on")
+        )
+        for value, label in row["emails"]:
+            key = email_key(value)
+            if key not in self.by_email:
+                self.by_email[key] = item
+                item.keys.append(("email", key))
+                item.emails.append((value, label))
+        if row["linkedin_url"]:
+            key = linkedin_key(row["linkedin_url"])
+            self.by_linkedin.setdefault(key, item)
+            item.keys.append(("linkedin", key))
+        if key := name_key(row["first_name"], row["last_name"], row["company"]):
+            self.by_name.setdefault(key, item)
+            item.keys.append(("name", key))
+        item.phones = list(row["phones"])
+        return item
+
+    def _merge_pending(self, item: _Pending, row: dict) -> list[str]:
+        """The same person twice in one file: fill the first row's gaps from the second."""
+        what = _fill(item.contact, row, set())
+        for value, label in row["emails"]:
+            if email_key(value) not in self.by_email:
+                self.by_email[email_key(value)] = item
+                item.keys.append(("email", email_key(value)))
+                item.emails.append((value, label))
+                what.append(f"email {value}")
+        have = {phone_key(v) for v, _ in item.phones}
+        for value, label in row["phones"]:
+            if phone_key(value) not in have:
+                item.phones.append((value, label))
+                what.append(f"phone {value}")
+        item.tags.extend(t for t in row["tags"] if t not in item.tags)
+        item.connected_on = item.connected_on or row.get("connected_on")
+        return what
+
+    def _merge_existing(
+        self,
+        contact: Contact,
+        row: dict,
+        changed: dict[int, set[str]],
+        job_changes: list[tuple[Contact, str, str, date | None, dict]],
+    ) -> list[str]:
+        fields = changed.setdefault(contact.pk, set())
+        if self.fmt == "linkedin" and (row["company"] or row["title"]):
+            old_company, old_title = contact.company, contact.title
+            differs = (row["company"] and row["company"].lower() != old_company.lower()) or (
+                row["title"] and row["title"].lower() != old_title.lower()
+            )
+            if differs and (old_company or old_title):
+                contact.company = row["company"] or old_company
+                contact.title = row["title"] or old_title
+                old_started_on, contact.started_on = contact.started_on, None
+                fields.update({"company", "title", "started_on"})
+                change = {
+                    "row": row["row"],
+                    "contact_id": contact.pk,
+                    "name": contact.full_name,
+                    "old_company": old_company,
+                    "old_title": old_title,
+                    "new_company": contact.company,
+                    "new_title": contact.title,
+                }
+                job_changes.append((contact, old_company, old_title, old_started_on, change))
+                self.report.job_changes.append(change)
+                return ["company and title (job change)", *_fill(contact, row, fields)]
+        return _fill(contact, row, fields)
+
+    # --- writing ---------------------------------------------------------------
+
+    def _flush(
+        self,
+        pending: list[_Pending],
+        new_emails: list[ContactEmail],
+        new_phones: list[ContactPhone],
+        tag_links: list[tuple[Any, str]],
+        connections: list[tuple[Any, date]],
+        loaded: dict[int, Contact],
+        changed: dict[int, set[str]],
+        job_changes: list,
+    ) -> None:
+        if pending:
+            Contact.objects.bulk_create([p.contact for p in pending], batch_size=500)
+        for item in pending:
+            pk = item.contact.pk
+            self.touched.add(pk)
+            for kind, key in item.keys:
+                index = {"email": self.by_email, "linkedin": self.by_linkedin, "name": self.by_name}[kind]
+                if index.get(key) is item:
+                    index[key] = pk  # keep ints in the indexes, not whole objects
+            new_emails.extend(ContactEmail(contact_id=pk, value=v, label=lbl) for v, lbl in item.emails)
+            new_phones.extend(ContactPhone(contact_id=pk, value=v, label=lbl) for v, lbl in item.phones)
+            tag_links.extend((pk, t) for t in item.tags)
+            if item.connected_on:
+                self.connected.add(pk)
+                connections.append((pk, item.connected_on))
+        for ref, value in list(self.ref_map.items()):
+            if isinstance(value, _Pending):
+                self.ref_map[ref] = value.contact.pk
+        self.introductions = [
+            (who.contact.pk if isinstance(who, _Pending) else who, ref) for who, ref in self.introductions
+        ]
+        ContactEmail.objects.bulk_create(new_emails, batch_size=1000)
+        ContactPhone.objects.bulk_create(new_phones, batch_size=1000)
+        self._link_tags(tag_links)
+        if connections:
+            interactions = [
+                Interaction(
+                    owner=self.owner, occurred_on=on, kind=InteractionKind.OTHER, summary=CONNECTED_SUMMARY
+                )
+                for _pk, on in connections
+            ]
+            Interaction.objects.bulk_create(interactions, batch_size=1000)
+            Interaction.contacts.through.objects.bulk_create(
+                [
+                    Interaction.contacts.through(interaction_id=i.pk, contact_id=pk)
+                    for i, (pk, _on) in zip(interactions, connections, strict=True)
+                ],
+                batch_size=1000,
+            )
+            self.report.interactions_created += len(interactions)
+        by_fields: dict[frozenset[str], list[Contact]] = {}
+        for pk, fields in changed.items():
+            if fields:
+                by_fields.setdefault(frozenset(fields), []).append(loaded[pk])
+        for fields, contacts in by_fields.items():
+            Contact.objects.bulk_update(contacts, sorted(fields | {"updated_at"}), batch_size=500)
+        for contact, old_company, old_title, old_started_on, _change in job_changes:
+            reminder_services.contact_role_changed(
+                contact=contact,
+                old_company=old_company,
+                old_title=old_title,
+                old_started_on=old_started_on,
+                today=self.today,
+            )
+
+    def _link_tags(self, links: list[tuple[int, str]]) -> None:
+        if not links:
+            return
+        missing = {name.lower(): name for _pk, name in links if name.lower() not in self.tag_ids}
+        if missing:
+            Tag.objects.bulk_create(
+                [Tag(owner=self.owner, name=name) for name in missing.values()], ignore_conflicts=True
+            )
+            names = list(missing.values())
+            for name, pk in Tag.objects.filter(owner=self.owner, name__in=names).values_list("name", "id"):
+                self.tag_ids[name.lower()] = pk
+        through = Contact.tags.through
+        rows = {(pk, self.tag_ids[name.lower()]) for pk, name in links if name.lower() in self.tag_ids}
+        through.objects.bulk_create(
+            [through(contact_id=pk, tag_id=tag_id) for pk, tag_id in sorted(rows)], ignore_conflicts=True
+        )
+
+    # --- backup extras ---------------------------------------------------------
+
+    def _introductions(self) -> None:
+        updates = []
+        ids = [pk for pk, _ref in self.introductions]
+        current = dict(Contact.objects.filter(pk__in=ids).values_list("pk", "introduced_by_id"))
+        for pk, ref in self.introductions:
+            target = self.ref_map.get(ref)
+            if target is not None and target != pk and current.get(pk) is None:
+                updates.append(Contact(pk=pk, introduced_by_id=target))
+        Contact.objects.bulk_update(updates, ["introduced_by"], batch_size=500)
+
+    def _backup_interactions(self, items: list[dict | RowError]) -> None:
+        contact_ids = set(self.ref_map.values())
+        existing: set[tuple] = set()
+        members: dict[int, set[int]] = {}
+        for iid, cid in Interaction.contacts.through.objects.filter(
+            interaction__owner=self.owner, contact_id__in=contact_ids
+        ).values_list("interaction_id", "contact_id"):
+            members.setdefault(iid, set()).add(cid)
+        for iid, on, kind, summary in Interaction.objects.filter(pk__in=members).values_list(
+            "id", "occurred_on", "kind", "summary"
+        ):
+            existing.add((on, kind, summary, frozenset(members[iid])))
+        new: list[tuple[Interaction, list[int]]] = []
+        for item in items:
+            if isinstance(item, RowError):
+                self.report.errors.append(item)
+                continue
+            ids = [self.ref_map.get(ref) for ref in item["contact_refs"]]
+            if any(pk is None for pk in ids):
+                self.report.errors.append(
+                    RowError(
+                        item["row"], f"interaction {item['row']}: refers to a contact that is not in the file"
+                    )
+                )
+                continue
+            key = (item["occurred_on"], item["kind"], item["summary"], frozenset(ids))
+            if key in existing:
+                continue
+            existing.add(key)
+            fields = {k: item[k] for k in ("occurred_on", "kind", "summary", "exchange", "follow_up_on")}
+            new.append((Interaction(owner=self.owner, **fields), list(dict.fromkeys(ids))))
+        Interaction.objects.bulk_create([i for i, _ in new], batch_size=1000)
+        Interaction.contacts.through.objects.bulk_create(
+            [
+                Interaction.contacts.through(interaction_id=i.pk, contact_id=pk)
+                for i, ids in new
+                for pk in ids
+            ],
+            batch_size=1000,
+        )
+        self.report.interactions_created += len(new)
+
+    def _backup_reminders(self, items: list[dict | RowError]) -> None:
+        new = []
+        for item in items:
+            if isinstance(item, RowError):
+                self.report.errors.append(item)
+                continue
+            pk = self.ref_map.get(item["contact_ref"])
+            if pk is None:
+                self.report.errors.append(
+                    RowError(
+                        item["row"], f"reminder {item['row']}: refers to a contact that is not in the file"
+                    )
+                )
+                continue
+            new.append(
+                Reminder(
+                    owner=self.owner,
+                    contact_id=pk,
+                    kind=item["kind"],
+                    due_on=item["due_on"],
+                    status=item["status"],
+                    snoozed_until=item["snoozed_until"],
+                )
+            )
+        before = Reminder.objects.filter(owner=self.owner).count()
+        Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        self.report.reminders_created += Reminder.objects.filter(owner=self.owner).count() - before
+
+
+def _fill(contact: Contact, row: dict, fields: set[str]) -> list[str]:
+    """Copy the row's values into the contact's EMPTY fields; return what was filled."""
+    what = []
+    for name in FILLABLE:
+        if row[name] and not getattr(contact, name):
+            setattr(contact, name, row[name])
+            fields.add(name)
+            what.append(name.replace("_", " "))
+    if row["birthday"]:
+        month, day, year = row["birthday"]
+        if contact.birthday_month is None:
+            contact.birthday_month, contact.birthday_day, contact.birthday_year = month, day, year
+            fields.update({"birthday_month", "birthday_day", "birthday_year"})
+            what.append("birthday")
+        elif (
+            (contact.birthday_month, contact.birthday_day) == (month, day)
+            and year
+            and not contact.birthday_year
+        ):
+            contact.birthday_year = year
+            fields.add("birthday_year")
+            what.append("birthday year")
+    if row["started_on"] and contact.started_on is None:
+        contact.started_on = row["started_on"]
+        fields.add("started_on")
+        what.append("role start date")
+    return what
+
+
+def _row_data(row: dict) -> dict:
+    return {
+        "first_name": row.get("first_name", ""),
+        "last_name": row.get("last_name", ""),
+        "emails": ", ".join(v for v, _ in row.get("emails", [])),
+        "company": row.get("company", ""),
+    }
