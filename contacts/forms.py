@@ -158,6 +158,7 @@ class ContactForm(forms.ModelForm):
         label="Check-in every … months",
         help_text="Blank = the tag's or the tie strength's default; 0 = never.",
     )
+    linkedin_url = forms.URLField(required=False, max_length=300, assume_scheme="https", label="LinkedIn URL")
     tags_text = forms.CharField(
         required=False,
         max_length=500,

@@ -147,7 +147,7 @@ def contact_update(
     tie strength, cadence, archived or tags refreshes the check-in schedule.
     """
     _check_introducer(owner=contact.owner, fields=fields)
-    old = {name: getattr(contact, name) for name in ("company", "title", *SCHEDULE_FIELDS)}
+    old = {name: getattr(contact, name) for name in ("company", "title", "started_on", *SCHEDULE_FIELDS)}
     changed: list[str] = []
     for name, value in fields.items():
         if name in CONTACT_FIELDS and getattr(contact, name) != value:
@@ -169,7 +169,11 @@ def contact_update(
     )
     if role_changed:
         reminder_services.contact_role_changed(
-            contact=contact, old_company=old["company"], old_title=old["title"], today=today
+            contact=contact,
+            old_company=old["company"],
+            old_title=old["title"],
+            today=today,
+            old_started_on=old["started_on"],
         )
     if tags_changed or any(contact_value_changed(contact, old, name) for name in SCHEDULE_FIELDS):
         reminder_services.contacts_schedule_refresh(contact_ids=[contact.pk])

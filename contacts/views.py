@@ -1,6 +1,8 @@
 """Contact, interaction and tag pages. Every lookup goes through a selector that takes
 request.user, so another user's object is a 404 everywhere."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -211,7 +213,9 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _contact_form_page(request: HttpRequest, *, contact: Contact | None) -> HttpResponse:
-    instance = contact or Contact(owner=request.user)
+    # The form writes cleaned values onto its instance; give it a copy so the service
+    # still sees the stored values and can tell what changed (company, cadence...).
+    instance = copy.copy(contact) if contact else Contact(owner=request.user)
     data = request.POST if request.method == "POST" else None
     form = ContactForm(data, instance=instance, owner=request.user)
     emails, phones = contact_formsets(data=data, instance=contact)
@@ -351,7 +355,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
     tag = selectors.tag_get_for_user(owner=request.user, pk=pk)
-    form = TagForm(request.POST or None, instance=tag, owner=request.user)
+    form = TagForm(request.POST or None, instance=copy.copy(tag), owner=request.user)
     if request.method == "POST" and form.is_valid():
         services.tag_update(
             tag=tag,
