@@ -33,7 +33,7 @@ from contacts.models import Contact
 from crm.models import DigestFrequency, JobRun, Profile
 
 from . import digest_rules as rules
-from . import emails, signing
+from . import emails, services, signing
 from . import rules as date_rules
 from .models import DigestLog, Reminder, ReminderKind, ReminderStatus
 
@@ -533,6 +533,7 @@ def _deliver(*, digest: Digest, now: dt.datetime, connection) -> bool:
         return False  # sent already, or another worker holds it
     message = emails.digest_message(digest=digest, connection=connection)
     try:
+        connection.open()  # a no-op when open: a batch reuses one SMTP session
         message.send()
     except (SMTPException, OSError) as error:
         _release(log_pk=log_pk, error=error)
@@ -672,20 +673,19 @@ def digest_job_finished(*, summary: str) -> None:
 def digest_action_apply(*, user_id: int, reminder_id: int, action: str, today: dt.date) -> bool:
     """Apply a one-click digest action ("done" or "snooze") to one of the user's reminders.
 
-    True when it changed the reminder; False when it is not this user's, or it is
-    already closed. A conditional UPDATE on an open (or snoozed) reminder, so a
-    second click or a replayed link changes nothing. "snooze" hides it for
-    SNOOZE_DAYS from the user's `today`.
+    True when it changed the reminder; False when it is not this user's or is
+    closed already. Goes through the reminder engine's services (conditional
+    UPDATEs on an open reminder, so a second click or a replayed link changes
+    nothing; "done" on a check-in also moves the next one). "snooze" hides it
+    for SNOOZE_DAYS from the user's `today`.
     """
-    still_open = Q(pk=reminder_id, owner_id=user_id, status__in=[ReminderStatus.OPEN, ReminderStatus.SNOOZED])
+    reminder = Reminder.objects.filter(pk=reminder_id, owner_id=user_id).first()
+    if reminder is None:
+        return False
     if action == "done":
-        changed = Reminder.objects.filter(still_open).update(
-            status=ReminderStatus.DONE, completed_at=timezone.now(), snoozed_until=None
+        return services.reminder_done(reminder=reminder, today=today)
+    if action == "snooze":
+        return services.reminder_snooze(
+            reminder=reminder, until=today + dt.timedelta(days=SNOOZE_DAYS), today=today
         )
-    elif action == "snooze":
-        changed = Reminder.objects.filter(still_open).update(
-            status=ReminderStatus.SNOOZED, snoozed_until=today + dt.timedelta(days=SNOOZE_DAYS)
-        )
-    else:
-        raise ValueError(f"unknown action {action!r}")
-    return bool(changed)
+    raise ValueError(f"unknown action {action!r}")

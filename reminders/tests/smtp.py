@@ -7,6 +7,7 @@ port ("SMTP down, then up"); `refuse` holds recipient addresses it answers 550 t
 
 import email
 import socket
+from email import policy
 from email.message import Message
 
 import pytest
@@ -27,6 +28,7 @@ class Collector:
     def __init__(self) -> None:
         self.envelopes: list = []
         self.refuse: set[str] = set()
+        self.peers: list = []  # the client (host, port) of each message: one per SMTP connection
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
@@ -36,6 +38,7 @@ class Collector:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.envelopes.append(envelope)
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 
@@ -57,7 +60,15 @@ class SmtpServer:
 
     @property
     def messages(self) -> list[Message]:
-        return [email.message_from_bytes(e.original_content) for e in self.handler.envelopes]
+        return [
+            email.message_from_bytes(e.original_content, policy=policy.default)
+            for e in self.handler.envelopes
+        ]
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections delivered the messages."""
+        return len(set(self.handler.peers))
 
     def recipients(self) -> list[str]:
         return [rcpt for e in self.handler.envelopes for rcpt in e.rcpt_tos]
