@@ -114,6 +114,15 @@ def import_resolve_format(*, text: str, fmt: str = "auto", filename: str = "") -
         return detect_format(text, filename=filename)
     if fmt not in FORMATS:
         raise ImportFormatError(f"Unknown format “{fmt}” (choose one of auto, {', '.join(FORMATS)}).")
+    if fmt in CSV_FORMATS:
+        from .parsers.csvbase import find_header
+
+        try:
+            find_header(text, CSV_FORMATS[fmt].is_header)
+        except ImportFormatError:
+            raise ImportFormatError(
+                f"This file does not look like a {FORMATS[fmt]}: no known column in its header."
+            ) from None
     return fmt
 
 

@@ -163,7 +163,7 @@ def test_backup_reads_contacts_interactions_and_reminders():
     assert ada["birthday"] == (12, 10, None)
     assert ada["extras"]["created_at"].isoformat() == "2026-01-05T09:00:00+00:00"
     assert charles["introduced_by_ref"] == 1
-    assert backup.interactions[1]["contact_refs"] == [1, 2]
+    assert backup.interactions[0]["contact_refs"] == [1, 2]
     assert backup.reminders[1]["status"] == "snoozed"
 
 

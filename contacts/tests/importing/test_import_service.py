@@ -1,0 +1,251 @@
+"""import_run end to end on the real database: fields, matching, job changes, bad input."""
+
+import json
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from contacts.importing.errors import ImportFormatError
+from contacts.importing.exporting import backup_build
+from contacts.importing.services import import_run
+from contacts.models import Contact, ContactEmail, Interaction, RoleHistory
+from contacts.tests.factories import make_contact, make_user
+from reminders.models import Reminder
+
+from .conftest import FIXTURES
+
+TODAY = date(2026, 11, 23)
+
+
+def run(owner, name, **kwargs):
+    return import_run(owner=owner, data=(FIXTURES / name).read_bytes(), filename=name, today=TODAY, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("linkedin_connections.csv", 6),
+        ("google_contacts.csv", 3),
+        ("outlook_contacts_utf16.csv", 2),
+        ("contacts_v21.vcf", 2),
+        ("contacts_v30.vcf", 2),
+        ("contacts_v40.vcf", 2),
+        ("generic.csv", 2),
+        ("generic_cp1252.csv", 2),
+        ("backup.json", 2),
+    ],
+)
+def test_each_format_imports_then_reimports_without_duplicates(alice, name, count):
+    first = run(alice, name)
+    assert (first.created, first.error_count) == (count, 0)
+    contacts = Contact.objects.filter(owner=alice).count()
+    emails = ContactEmail.objects.filter(contact__owner=alice).count()
+    interactions = Interaction.objects.filter(owner=alice).count()
+    again = run(alice, name)
+    assert again.created == 0
+    assert again.updated == 0
+    assert again.skipped == count
+    assert Contact.objects.filter(owner=alice).count() == contacts
+    assert ContactEmail.objects.filter(contact__owner=alice).count() == emails
+    assert Interaction.objects.filter(owner=alice).count() == interactions
+
+
+def test_linkedin_import_sets_fields_and_one_connected_interaction(alice):
+    run(alice, "linkedin_connections.csv")
+    ada = Contact.objects.get(owner=alice, first_name="Ada")
+    assert (ada.company, ada.title) == ("Analytical Engines", "Lead Analyst")
+    assert ada.linkedin_url == "https://www.linkedin.com/in/ada-lovelace"
+    assert list(ada.emails.values_list("value", flat=True)) == ["ada@analytical.example"]
+    connected = Interaction.objects.get(contacts=ada)
+    assert (connected.kind, connected.summary, connected.occurred_on) == (
+        "other",
+        "Connected on LinkedIn",
+        date(2024, 3, 5),
+    )
+    ada.refresh_from_db()
+    assert ada.last_interaction_on == date(2024, 3, 5)  # the schedule was refreshed
+
+
+def test_newer_linkedin_export_records_job_changes(alice):
+    run(alice, "linkedin_connections.csv")
+    report = run(alice, "linkedin_connections_newer.csv")
+    assert report.created == 1  # Radia Perlman
+    changes = {c["name"]: c for c in report.job_changes}
+    assert set(changes) == {"Ada Lovelace", "Grace Hopper"}
+    assert changes["Ada Lovelace"]["old_company"] == "Analytical Engines"
+    assert changes["Ada Lovelace"]["new_company"] == "Difference Engines Ltd"
+    ada = Contact.objects.get(owner=alice, first_name="Ada")
+    assert (ada.company, ada.title) == ("Difference Engines Ltd", "Chief Scientist")
+    assert RoleHistory.objects.filter(
+        contact=ada, company="Analytical Engines", title="Lead Analyst"
+    ).exists()
+    assert Reminder.objects.filter(contact=ada, kind="job_change", due_on=TODAY).exists()
+    # Margaret's URL differs only by case, http and a trailing slash: matched, unchanged.
+    assert Contact.objects.filter(owner=alice, first_name="Margaret").count() == 1
+    assert Interaction.objects.filter(owner=alice, summary="Connected on LinkedIn").count() == 7
+
+
+def test_a_match_fills_empty_fields_and_never_overwrites_typed_ones(alice):
+    typed = make_contact(
+        owner=alice,
+        first_name="Linus",
+        last_name="Torvalds",
+        company="My own note",
+        title="",
+        emails=["LINUS@LF.example"],
+    )
+    report = run(alice, "google_contacts.csv")
+    typed.refresh_from_db()
+    assert typed.company == "My own note"  # typed: kept
+    assert typed.title == "Fellow"  # empty: filled
+    assert (typed.birthday_month, typed.birthday_day, typed.birthday_year) == (12, 28, 1969)
+    assert sorted(typed.emails.values_list("value", flat=True)) == [
+        "LINUS@LF.example",
+        "linus.home@example.org",
+    ]
+    merged = next(m for m in report.merged if m["contact_id"] == typed.pk)
+    assert "title" in merged["fields"] and "email linus.home@example.org" in merged["fields"]
+    assert report.created == 2 and report.updated == 1
+
+
+def test_matching_by_name_and_company_when_there_is_no_email(alice):
+    make_contact(
+        owner=alice,
+        first_name="Alan",
+        last_name="Turing",
+        company="Bletchley Park, Hut 8",
+        title="Cryptanalyst",
+    )
+    report = run(alice, "linkedin_connections.csv")
+    assert report.created == 5
+    assert Contact.objects.filter(owner=alice, first_name="Alan").count() == 1
+
+
+def test_the_same_person_twice_in_one_file_is_one_contact(alice):
+    data = b"Name,Email,Phone\nAda Lovelace,ada@example.org,\nAda Lovelace,ADA@example.org,+44 1\n"
+    report = import_run(owner=alice, data=data, today=TODAY)
+    assert (report.created, report.updated) == (1, 1)
+    ada = Contact.objects.get(owner=alice)
+    assert list(ada.phones.values_list("value", flat=True)) == ["+44 1"]
+
+
+def test_imports_never_touch_another_users_contacts(alice, bob):
+    bobs = make_contact(owner=bob, first_name="Ada", last_name="Lovelace", emails=["ada@analytical.example"])
+    report = run(alice, "linkedin_connections.csv")
+    assert report.created == 6
+    bobs.refresh_from_db()
+    assert bobs.company == "Acme"
+    assert Contact.objects.filter(owner=bob).count() == 1
+
+
+def test_dry_run_writes_nothing_but_counts_exactly(alice):
+    report = run(alice, "linkedin_connections.csv", dry_run=True)
+    assert report.summary_line() == "created=6 updated=0 skipped=0 errors=0"
+    assert not Contact.objects.exists()
+    assert not Interaction.objects.exists()
+
+
+def test_malformed_rows_are_reported_and_the_rest_imports(alice):
+    report = run(alice, "bad_malformed_rows.csv")
+    assert report.summary_line() == "created=2 updated=0 skipped=0 errors=2"
+    assert {e.row for e in report.errors} == {3, 5}
+    assert sorted(Contact.objects.values_list("first_name", flat=True)) == ["Second", "Valid"]
+
+
+def test_absurd_dates_are_row_errors(alice):
+    report = run(alice, "bad_absurd_dates.csv")
+    assert report.created == 1 and {e.row for e in report.errors} == {3, 4, 5, 6}
+
+
+@pytest.mark.parametrize(
+    "name", ["bad_empty.csv", "bad_binary.xlsx", "bad_unknown_header.csv", "bad_not_backup.json"]
+)
+def test_unreadable_files_write_nothing(alice, name):
+    with pytest.raises(ImportFormatError):
+        run(alice, name)
+    assert not Contact.objects.exists()
+
+
+def test_a_fatal_error_midway_rolls_back_everything(alice):
+    # A valid backup header, then a list where a list must not be: fatal after contacts parse.
+    doc = json.loads((FIXTURES / "backup.json").read_text())
+    doc["reminders"] = {"not": "a list"}
+    with pytest.raises(ImportFormatError, match="reminders"):
+        import_run(owner=alice, data=json.dumps(doc).encode(), today=TODAY)
+    assert not Contact.objects.exists()
+
+
+def test_forced_format_that_does_not_fit_is_a_clear_error(alice):
+    with pytest.raises(ImportFormatError, match="no known column"):
+        run(alice, "contacts_v30.vcf", fmt="linkedin")
+
+
+def test_oversized_file_is_refused_before_reading_it_all(alice, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    with pytest.raises(ImportFormatError, match="larger than"):
+        run(alice, "google_contacts.csv")
+
+
+def test_invalid_emails_are_dropped_with_a_warning(alice):
+    report = import_run(owner=alice, data=b"Name,Email\nAda Lovelace,not-an-email\n", today=TODAY)
+    assert report.created == 1 and report.warnings[0]["row"] == 2
+    assert not ContactEmail.objects.exists()
+
+
+def test_backup_round_trip_gives_the_same_document(alice):
+    run(alice, "backup.json")
+    first = backup_build(owner=alice)
+    expected = json.loads((FIXTURES / "backup.json").read_text())
+    assert first == expected
+    bob = make_user("roundtrip")
+    import_run(owner=bob, data=json.dumps(first).encode(), today=TODAY)
+    assert backup_build(owner=bob) == first
+
+
+def test_backup_keeps_created_at_reminders_and_introductions(alice):
+    run(alice, "backup.json")
+    ada = Contact.objects.get(owner=alice, first_name="Ada")
+    charles = Contact.objects.get(owner=alice, first_name="Charles")
+    assert ada.created_at.isoformat() == "2026-01-05T09:00:00+00:00"
+    assert charles.introduced_by == ada
+    assert (ada.birthday_month, ada.birthday_day, ada.birthday_year) == (12, 10, None)
+    snoozed = Reminder.objects.get(contact=charles)
+    assert (snoozed.status, snoozed.snoozed_until) == ("snoozed", date(2026, 12, 1))
+    meeting = Interaction.objects.get(owner=alice, kind="meeting")
+    assert set(meeting.contacts.all()) == {ada, charles}
+
+
+def _linkedin(n: int, start: int = 0) -> bytes:
+    lines = [
+        "Notes:",
+        '"preamble"',
+        "",
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On",
+    ]
+    for i in range(start, start + n):
+        lines.append(
+            f"P{i},Q{i},https://www.linkedin.com/in/p{i},p{i}@example.com,Co {i % 7},Role,05 Mar 2024"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _count_queries(owner, data) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        import_run(owner=owner, data=data, today=TODAY)
+    writes = sum(
+        1 for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+    )
+    return len(ctx.captured_queries) - writes, writes
+
+
+def test_query_count_does_not_grow_with_rows(alice, bob):
+    """Reads cost the same for 10 and 1000 rows; inserts and updates come in batches."""
+    for owner in (alice, bob):
+        make_contact(owner=owner, first_name="P0", last_name="Q0", emails=["p0@example.com"])
+    small_other, small_inserts = _count_queries(alice, _linkedin(10))
+    big_other, big_inserts = _count_queries(bob, _linkedin(1000))
+    assert big_other == small_other
+    assert big_inserts < 1000 / 5
+    assert Contact.objects.filter(owner=bob).count() == 1000
