@@ -12,11 +12,11 @@ trap stop INT TERM EXIT
 pids+=($!)
 "$VENV/bin/celery" -A crm beat --loglevel WARNING --schedule var/celerybeat-schedule &
 pids+=($!)
-"$VENV/bin/python" manage.py runserver 127.0.0.1:8000 --noreload &
+"$VENV/bin/python" manage.py runserver "127.0.0.1:${PORT:-8000}" --noreload &
 pids+=($!)
 sleep 2
 echo
-echo "  Keepwarm is running at http://127.0.0.1:8000/"
+echo "  Keepwarm is running at http://127.0.0.1:${PORT:-8000}/"
 echo "  Demo login: demo / keepwarm-demo   (Ctrl-C stops web, worker and beat)"
 echo
 wait -n
