@@ -18,9 +18,12 @@ from . import digests
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def send_digests_task() -> str:
-    """Fan out the digests due this hour, one task per batch of user ids."""
-    now = timezone.now()
+def send_digests_task(now: str | None = None) -> str:
+    """Fan out the digests due this hour, one task per batch of user ids.
+
+    Beat calls it with no argument (now); `now` (ISO, aware) is for replays and tests.
+    """
+    now = dt.datetime.fromisoformat(now) if now else timezone.now()
     digests.digest_job_started(now=now)
     user_ids = digests.users_due_for_digest(now=now)
     batches = [user_ids[i : i + digests.BATCH_SIZE] for i in range(0, len(user_ids), digests.BATCH_SIZE)]
