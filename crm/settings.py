@@ -161,7 +161,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Celery -------------------------------------------------------------------
 QUEUE_DIR = VAR_DIR / "queue"
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("in", "processed"):
         (QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
