@@ -25,6 +25,9 @@ from .forms import (
 )
 from .models import Contact
 
+# Beyond any real timeline; larger offsets overflow SQLite's integers.
+MAX_OFFSET = 10_000_000
+
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
@@ -41,6 +44,12 @@ def _post_only(request: HttpRequest) -> HttpResponse | None:
     # Looked up first, then refused: a GET on another user's object is a 404 like a POST.
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    return None
+
+
+def _get_only(request: HttpRequest) -> HttpResponse | None:
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     return None
 
 
@@ -152,19 +161,21 @@ def _detail_context(request: HttpRequest, contact: Contact, *, form: Interaction
 
 
 @login_required
-@require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_detail(owner=request.user, pk=pk)
+    if refused := _get_only(request):
+        return refused
     return render(request, "contacts/contact_detail.html", _detail_context(request, contact))
 
 
 @login_required
-@require_GET
 def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """More of the timeline ("show more"), as a fragment."""
     contact = selectors.contact_get_for_user(owner=request.user, pk=pk)
+    if refused := _get_only(request):
+        return refused
     try:
-        offset = max(0, int(request.GET.get("offset", 0)))
+        offset = min(max(0, int(request.GET.get("offset", 0))), MAX_OFFSET)
     except ValueError:
         offset = 0
     timeline, has_more = selectors.contact_timeline(contact=contact, offset=offset)
