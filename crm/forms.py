@@ -37,13 +37,24 @@ class ProfileForm(forms.ModelForm):
             "digest_send_empty",
         )
         labels = {
+            "timezone": "Time zone",
             "strong_cadence_months": "Strong ties: check in every … months",
             "weak_cadence_months": "Weak ties: check in every … months",
             "birthday_lead_days": "Show birthdays and anniversaries … days ahead",
             "digest_hour": "Send the digest at (local hour)",
             "digest_send_empty": "Send a digest even when there is nothing due",
         }
-        widgets = {"timezone": forms.TextInput(attrs={"list": "tz-list", "autocomplete": "off"})}
+        help_texts = {
+            "timezone": "Reminders fall on your local days; the digest comes at your local hour.",
+            "strong_cadence_months": "0 = never. A tag's or a contact's own cadence wins.",
+            "weak_cadence_months": "0 = never. Weak ties bring opportunities: don't let them go cold.",
+            "digest_send_empty": "",
+            "digest_hour": "",
+        }
+        widgets = {
+            "timezone": forms.TextInput(attrs={"list": "tz-list", "autocomplete": "off"}),
+            "digest_hour": forms.Select(choices=[(h, f"{h:02d}:00") for h in range(24)]),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
