@@ -210,7 +210,9 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
         if not _is_htmx(request):
             messages.success(request, "Interaction logged.")
             return redirect(_safe_next(request, contact.get_absolute_url()))
-        contact.refresh_from_db(fields=["last_interaction_on", "next_check_in"])
+        # The facts card (last talked, next check-in) and the reminders change too:
+        # they ride along as out-of-band swaps.
+        contact = selectors.contact_detail(owner=request.user, pk=pk)
         context = _detail_context(request, contact)
         context["logged"] = True
         context["oob"] = True
