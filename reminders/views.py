@@ -1,8 +1,97 @@
+"""The reminders page and the htmx actions on one reminder (POST only, owner-scoped)."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import DoneLogForm, SnoozeForm
+from .models import Reminder
 
 
 @login_required
 def reminder_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reminders/reminder_list.html", {})
+    context = selectors.reminder_page_context(owner=request.user, today=timezone.localdate())
+    return render(request, "reminders/reminder_list.html", context)
+
+
+def _owned(request: HttpRequest, pk: int) -> Reminder:
+    # Another user's reminder is a 404, never a 403 that confirms it exists.
+    return get_object_or_404(Reminder.objects.select_related("contact"), pk=pk, owner=request.user)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _gone(request: HttpRequest, message: str) -> HttpResponse:
+    """htmx: an empty body replaces the row; otherwise back where the user was."""
+    if _is_htmx(request):
+        response = HttpResponse("")
+        response["HX-Trigger"] = "reminders-changed"
+        return response
+    messages.success(request, message)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    return redirect(target or "reminders:list")
+
+
+def _row_with_errors(request: HttpRequest, reminder: Reminder, error: str) -> HttpResponse:
+    today = timezone.localdate()
+    if _is_htmx(request):
+        (row,) = selectors.reminder_with_why([reminder], today)
+        context = {"r": row, "row_error": error, **selectors.row_actions_context(today)}
+        return render(request, "reminders/_reminder_row.html", context)
+    messages.error(request, error)
+    return redirect("reminders:list")
+
+
+@login_required
+@require_POST
+def reminder_done(request: HttpRequest, pk: int) -> HttpResponse:
+    reminder = _owned(request, pk)
+    services.reminder_done(reminder=reminder, today=timezone.localdate())
+    return _gone(request, f"Done: {reminder.contact.full_name}.")
+
+
+@login_required
+@require_POST
+def reminder_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    reminder = _owned(request, pk)
+    services.reminder_dismiss(reminder=reminder, today=timezone.localdate())
+    return _gone(request, f"Dismissed: {reminder.contact.full_name}.")
+
+
+@login_required
+@require_POST
+def reminder_snooze(request: HttpRequest, pk: int) -> HttpResponse:
+    reminder = _owned(request, pk)
+    today = timezone.localdate()
+    form = SnoozeForm(request.POST, today=today)
+    if not form.is_valid():
+        return _row_with_errors(request, reminder, " ".join(form.errors.get("until", ["Pick a date."])))
+    until = form.cleaned_data["until"]
+    services.reminder_snooze(reminder=reminder, until=until, today=today)
+    return _gone(request, f"Snoozed until {until:%b} {until.day}: {reminder.contact.full_name}.")
+
+
+@login_required
+@require_POST
+def reminder_done_and_log(request: HttpRequest, pk: int) -> HttpResponse:
+    reminder = _owned(request, pk)
+    form = DoneLogForm(request.POST)
+    if not form.is_valid():
+        return _row_with_errors(request, reminder, "Choose what kind of interaction it was.")
+    services.reminder_done_and_log(
+        reminder=reminder,
+        user=request.user,
+        kind=form.cleaned_data["kind"],
+        summary=form.cleaned_data["summary"],
+        today=timezone.localdate(),
+    )
+    return _gone(request, f"Done and logged: {reminder.contact.full_name}.")
