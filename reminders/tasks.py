@@ -16,7 +16,7 @@ from . import services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def generate_reminders_task(today: str | None = None) -> int:
+def generate_reminders_task(today: str | None = None, batch_size: int = services.USER_BATCH_SIZE) -> int:
     """Fan out: one batch task per USER_BATCH_SIZE users; returns how many were enqueued.
 
     `today` (YYYY-MM-DD) stands for "today" in every user's zone; by default each
@@ -24,7 +24,7 @@ def generate_reminders_task(today: str | None = None) -> int:
     """
     services.job_run_started()
     count = 0
-    for batch in services.user_id_batches():
+    for batch in services.user_id_batches(size=batch_size):
         # Enqueued after commit: a worker must never pick up a task for state that
         # is not visible yet (or rolled back).
         transaction.on_commit(partial(generate_reminders_batch_task.delay, batch, today))

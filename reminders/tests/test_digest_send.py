@@ -60,7 +60,7 @@ def test_digest_arrives_multipart_with_the_networks_items_and_unsubscribe_header
         assert "Turns 35 on Sun 28 Feb" in text  # Feb 29 birthday, common year, in 3 days
         assert "7 years at Navy on Mon 1 Mar" in text
         assert f"{settings.SITE_URL}/contacts/{net.ada.pk}/" in text
-    assert message["Subject"].strip() == "Keepwarm: 5 people to keep warm — Ada Lovelace and 4 more"
+    assert message["Subject"] == "Keepwarm: 5 people to keep warm (Ada Lovelace and 4 more)"
     assert re.fullmatch(
         r"<https?://[^>]+/unsubscribe/[^>]+>, <mailto:[^>]+\?subject=unsubscribe>",
         str(message["List-Unsubscribe"]).strip(),
