@@ -53,6 +53,21 @@ BATCH_SIZE = 200
 SNOOZE_DAYS = 7
 JOB_NAME = "send_digests"
 
+# The columns a digest reads (the rest of a contact, e.g. notes, stays in the database).
+_CONTACT_FIELDS = (
+    "owner_id",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "birthday_month",
+    "birthday_day",
+    "birthday_year",
+    "started_on",
+    "last_interaction_on",
+)
+_REMINDER_FIELDS = ("owner_id", "contact_id", "kind", "due_on", "status", "snoozed_until", "detail")
+
 _SECTION_TITLES = {
     ReminderKind.CHECK_IN: "Check in",
     ReminderKind.FOLLOW_UP: "Follow up",
@@ -208,20 +223,24 @@ def _role(contact: Contact) -> str:
     return contact.title or contact.company
 
 
-def _with_actions(item: DigestItem, user_id: int, signed_at: dt.datetime) -> DigestItem:
+class _Links:
+    """Absolute URLs, reversed once per batch (reverse() per item is measurable at 10k users)."""
+
+    def __init__(self) -> None:
+        self.action = _site(reverse("digest_action", args=["T"]))[:-1]
+        self.unsubscribe = _site(reverse("digest_unsubscribe", args=["T"]))[:-1]
+        self.settings = _site(reverse("settings"))
+        self.preview = _site(reverse("digest_preview"))
+
+
+def _with_actions(
+    item: DigestItem, user_id: int, signer: signing.ActionSigner, action_prefix: str
+) -> DigestItem:
     if item.reminder_id is None:
         return item
-    done = signing.action_token_make(
-        user_id=user_id, reminder_id=item.reminder_id, action="done", at=signed_at
-    )
-    snooze = signing.action_token_make(
-        user_id=user_id, reminder_id=item.reminder_id, action="snooze", at=signed_at
-    )
-    return replace(
-        item,
-        done_url=_site(reverse("digest_action", args=[done])),
-        snooze_url=_site(reverse("digest_action", args=[snooze])),
-    )
+    done = signer.make(user_id=user_id, reminder_id=item.reminder_id, action="done")
+    snooze = signer.make(user_id=user_id, reminder_id=item.reminder_id, action="snooze")
+    return replace(item, done_url=action_prefix + done, snooze_url=action_prefix + snooze)
 
 
 def _day(on: dt.date) -> str:
@@ -258,7 +277,8 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
     """
     if not users_today:
         return []
-    signed_at = signed_at or timezone.now()
+    signer = signing.ActionSigner(at=signed_at)
+    links = _Links()
     ids = sorted(users_today)
     first, last = min(users_today.values()), max(users_today.values())
     horizon = last + dt.timedelta(days=LOOKAHEAD_DAYS)
@@ -279,6 +299,7 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
             )
         )
         .select_related("contact")
+        .only(*_REMINDER_FIELDS, *(f"contact__{name}" for name in _CONTACT_FIELDS))
         .order_by("due_on", "id")
     )
     for reminder in reminder_rows:
@@ -286,8 +307,10 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
 
     months = {(first + dt.timedelta(days=n)).month for n in range((horizon - first).days + 1)}
     events: dict[int, list[Contact]] = defaultdict(list)
-    for contact in Contact.objects.filter(owner_id__in=ids, archived=False).filter(
-        Q(birthday_month__in=months) | Q(started_on__month__in=months)
+    for contact in (
+        Contact.objects.filter(owner_id__in=ids, archived=False)
+        .filter(Q(birthday_month__in=months) | Q(started_on__month__in=months))
+        .only(*_CONTACT_FIELDS)
     ):
         events[contact.owner_id].append(contact)
 
@@ -295,6 +318,7 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
     # The RECONNECT_POOL longest-unseen weak ties per user, ranked in the database.
     ranked = (
         Contact.objects.filter(owner_id__in=ids, archived=False, tie_strength="weak")
+        .only(*_CONTACT_FIELDS)
         .exclude(checkin_cadence_months=0)
         .filter(Q(last_interaction_on__isnull=True) | Q(last_interaction_on__lt=quiet_since))
         .annotate(
@@ -327,7 +351,8 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
                 reminders=reminders.get(user_id, []),
                 event_contacts=events.get(user_id, []),
                 pool=pool.get(user_id, []),
-                signed_at=signed_at,
+                signer=signer,
+                links=links,
             )
         )
     return digests
@@ -340,7 +365,8 @@ def _build(
     reminders: list[Reminder],
     event_contacts: list[Contact],
     pool: list[Contact],
-    signed_at: dt.datetime,
+    signer: signing.ActionSigner,
+    links: "_Links",
 ) -> Digest:
     user: User = profile.user
     horizon = today + dt.timedelta(days=LOOKAHEAD_DAYS)
@@ -444,7 +470,7 @@ def _build(
 
     sections = []
     for key in (ReminderKind.CHECK_IN, ReminderKind.FOLLOW_UP, ReminderKind.JOB_CHANGE):
-        items = [_with_actions(i, user.pk, signed_at) for i in by_kind.get(key, [])]
+        items = [_with_actions(i, user.pk, signer, links.action) for i in by_kind.get(key, [])]
         if items:
             sections.append(DigestSection(key=str(key), title=_SECTION_TITLES[key], items=items))
     if events:
@@ -452,7 +478,7 @@ def _build(
             DigestSection(
                 key="events",
                 title=_SECTION_TITLES["events"],
-                items=[_with_actions(i, user.pk, signed_at) for i in events],
+                items=[_with_actions(i, user.pk, signer, links.action) for i in events],
             )
         )
 
@@ -485,11 +511,9 @@ def _build(
         period=period,
         sections=sections,
         reconnect=reconnect,
-        unsubscribe_url=_site(
-            reverse("digest_unsubscribe", args=[signing.unsubscribe_token_make(user_id=user.pk)])
-        ),
-        settings_url=_site(reverse("settings")),
-        preview_url=_site(reverse("digest_preview")),
+        unsubscribe_url=links.unsubscribe + signing.unsubscribe_token_make(user_id=user.pk),
+        settings_url=links.settings,
+        preview_url=links.preview,
         site_url=settings.SITE_URL,
     )
 
@@ -502,44 +526,55 @@ def digest_context(*, user: User, today: dt.date) -> Digest:
 # --- services -----------------------------------------------------------------
 
 
-def _claim(*, user_id: int, period: str, now: dt.datetime) -> int | None:
-    """Claim the (user, period) DigestLog row; its pk when this caller won, else None.
-
-    get_or_create is safe under races (the unique constraint; a loser re-reads),
-    and the conditional UPDATE is the lock: only one caller sees 1 row updated.
-    """
-    row, _ = DigestLog.objects.get_or_create(user_id=user_id, period=period)
-    free = Q(claimed_at=None) | Q(claimed_at__lt=now - DIGEST_LEASE)
-    won = DigestLog.objects.filter(free, pk=row.pk, sent_at=None).update(
-        claimed_at=now, attempts=F("attempts") + 1
+def _rows_ensure(*, keys: Iterable[tuple[int, str]]) -> None:
+    """Make sure a DigestLog row exists for each (user_id, period): one INSERT … ON
+    CONFLICT DO NOTHING for them all, safe when another worker inserts the same."""
+    DigestLog.objects.bulk_create(
+        [DigestLog(user_id=user_id, period=period) for user_id, period in keys], ignore_conflicts=True
     )
-    return row.pk if won else None
 
 
-def _release(*, log_pk: int, error: BaseException) -> None:
-    DigestLog.objects.filter(pk=log_pk, sent_at=None).update(
+def _claim(*, user_id: int, period: str) -> bool:
+    """Claim the (user, period) row. True when this caller won it.
+
+    The conditional UPDATE is the lock: only one caller sees a row updated. A claim
+    older than DIGEST_LEASE is free again (its worker died). The clock is read
+    here, not passed in: a batch queued an hour ago must not claim "in the past".
+    """
+    now = timezone.now()
+    free = Q(claimed_at=None) | Q(claimed_at__lt=now - DIGEST_LEASE)
+    return bool(
+        DigestLog.objects.filter(free, user_id=user_id, period=period, sent_at=None).update(
+            claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def _release(*, user_id: int, period: str, error: BaseException) -> None:
+    DigestLog.objects.filter(user_id=user_id, period=period, sent_at=None).update(
         claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:2000]
     )
 
 
-def _deliver(*, digest: Digest, now: dt.datetime, connection) -> bool:
+def _deliver(*, digest: Digest, connection) -> bool:
     """Claim, send over `connection`, mark. True when this call delivered it.
 
-    On SMTPException/OSError the claim is released and the error recorded (the
-    admin shows attempts and last_error), then the error is re-raised.
+    The DigestLog row must exist (`_rows_ensure`). On SMTPException/OSError the
+    claim is released and the error recorded (the admin shows attempts and
+    last_error), then the error is re-raised.
     """
-    log_pk = _claim(user_id=digest.user_id, period=digest.period, now=now)
-    if log_pk is None:
+    if not _claim(user_id=digest.user_id, period=digest.period):
         return False  # sent already, or another worker holds it
     message = emails.digest_message(digest=digest, connection=connection)
     try:
         connection.open()  # a no-op when open: a batch reuses one SMTP session
         message.send()
     except (SMTPException, OSError) as error:
-        _release(log_pk=log_pk, error=error)
+        _release(user_id=digest.user_id, period=digest.period, error=error)
         raise
-    # The window: a crash right here sends it again after DIGEST_LEASE (twice, never zero).
-    DigestLog.objects.filter(pk=log_pk).update(
+    # The one window: a crash right here (accepted, not yet marked) sends it again
+    # once the lease expires. Twice, never zero times.
+    DigestLog.objects.filter(user_id=digest.user_id, period=digest.period).update(
         sent_at=timezone.now(), item_count=min(digest.item_count, 32767), last_error=""
     )
     return True
@@ -550,7 +585,7 @@ def _sent_already(*, user_id: int, period: str) -> bool:
     return DigestLog.objects.filter(user_id=user_id, period=period, sent_at__isnull=False).exists()
 
 
-def digest_send(*, user_id: int, period: str, today: dt.date, now: dt.datetime | None = None) -> bool:
+def digest_send(*, user_id: int, period: str, today: dt.date) -> bool:
     """Send one user's digest for `period` unless it is sent or being sent.
 
     True when this call delivered it. False when it was sent already, another
@@ -560,7 +595,6 @@ def digest_send(*, user_id: int, period: str, today: dt.date, now: dt.datetime |
     but never loses it. SMTP errors propagate after the claim is released, for the
     task's retry.
     """
-    now = now or timezone.now()
     if _sent_already(user_id=user_id, period=period):
         return False
     digests = digest_contexts(users_today={user_id: today})
@@ -570,9 +604,10 @@ def digest_send(*, user_id: int, period: str, today: dt.date, now: dt.datetime |
     if digest.frequency == DigestFrequency.OFF or not digest.should_send:
         return False
     digest.period = period
+    _rows_ensure(keys=[(user_id, period)])
     connection = get_connection()
     try:
-        return _deliver(digest=digest, now=now, connection=connection)
+        return _deliver(digest=digest, connection=connection)
     finally:
         connection.close()
 
@@ -588,8 +623,9 @@ def digest_send_batch(
     """Send the digests of a batch of users over one SMTP connection.
 
     Each user's "today" is `date` when given, else their local date at `now`.
-    Contexts cost four queries for the whole batch; each sent digest then costs
-    its claim and mark. A failing user does not stop the others: the failure is
+    Contexts cost four queries for the whole batch (plus one for the time zones,
+    one for what is sent already, one INSERT for the log rows); each sent digest
+    then costs its claim and its mark. A failing user does not stop the others: the failure is
     recorded on their DigestLog, the claim released, a fresh connection opened for
     the next user, and (user_id, period) returned in `failed` for a retry.
     """
@@ -605,18 +641,22 @@ def digest_send_batch(
         .filter(period__in={p for uid in users_today for p in _periods(users_today[uid])})
         .values_list("user_id", "period")
     )
+    to_send = []
+    for digest in digest_contexts(users_today=users_today):
+        if (
+            digest.frequency == DigestFrequency.OFF
+            or not digest.should_send
+            or (digest.user_id, digest.period) in sent_already
+        ):
+            result.skipped += 1
+        else:
+            to_send.append(digest)
+    _rows_ensure(keys=[(d.user_id, d.period) for d in to_send])
     connection = get_connection()
     try:
-        for digest in digest_contexts(users_today=users_today, signed_at=now):
-            if (
-                digest.frequency == DigestFrequency.OFF
-                or not digest.should_send
-                or (digest.user_id, digest.period) in sent_already
-            ):
-                result.skipped += 1
-                continue
+        for digest in to_send:
             try:
-                delivered = _deliver(digest=digest, now=now, connection=connection)
+                delivered = _deliver(digest=digest, connection=connection)
             except (SMTPException, OSError) as error:
                 log.warning("digest for user %s (%s) failed: %s", digest.user_id, digest.period, error)
                 result.failed.append((digest.user_id, digest.period, digest.today))

@@ -22,8 +22,14 @@ def digest_render(*, digest) -> tuple[str, str, str]:
     context = {"digest": digest}
     subject = " ".join(get_template(SUBJECT_TEMPLATE).render(context).split())
     text = get_template(TEXT_TEMPLATE).render(context)
-    html = get_template(HTML_TEMPLATE).render(context)
+    html = _compact(get_template(HTML_TEMPLATE).render(context))
     return subject, text, html
+
+
+def _compact(html: str) -> str:
+    """Drop indentation and blank lines: HTML collapses them anyway, and a smaller
+    message is cheaper to encode and send (about a third of the bytes)."""
+    return "\n".join(stripped for line in html.splitlines() if (stripped := line.strip()))
 
 
 def digest_message(*, digest, connection=None) -> EmailMultiAlternatives:

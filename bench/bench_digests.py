@@ -1,0 +1,198 @@
+"""Digest throughput: 10,000 users with ~10 items each, rendered and delivered over SMTP.
+
+The SMTP sink is aiosmtpd in a subprocess (it only accepts), so the sink does not
+share this process's GIL. Everything else is the production path: who is due,
+contexts in batches of BATCH_SIZE (four queries a batch), text + HTML rendering,
+the DigestLog claim and mark, and one SMTP session per batch.
+Run alone: `.venv/bin/python -m bench.run digests` (BENCH_DIGEST_USERS=1000 for a quick run).
+"""
+
+import datetime as dt
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import time
+
+USERS = int(os.environ.get("BENCH_DIGEST_USERS", "10000"))
+# Sender processes, like Celery workers each taking batch tasks (scale-out mode).
+WORKERS = int(os.environ.get("BENCH_DIGEST_WORKERS", "2"))
+TARGET = 500.0  # digests per second
+TODAY = dt.date(2027, 2, 25)
+NOW = dt.datetime(2027, 2, 25, 8, 0, tzinfo=dt.UTC)
+
+SINK = """
+import sys, time
+from aiosmtpd.controller import Controller
+
+class Sink:
+    async def handle_DATA(self, server, session, envelope):
+        return "250 OK"
+
+controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+sys.stdin.read()  # until the parent closes stdin
+controller.stop()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _seed(users: int) -> None:
+    """Bulk-create users, profiles, contacts and reminders: ~10 digest items each."""
+    from django.contrib.auth.models import User
+
+    from contacts.models import Contact
+    from crm.models import Profile
+    from reminders.models import Reminder
+
+    User.objects.bulk_create(
+        [User(username=f"bench{n}", email=f"bench{n}@example.com", password="!") for n in range(users)],
+        batch_size=2000,
+    )
+    user_ids = list(User.objects.filter(username__startswith="bench").values_list("pk", flat=True))
+    existing = set(Profile.objects.values_list("user_id", flat=True))
+    Profile.objects.bulk_create(
+        [Profile(user_id=uid) for uid in user_ids if uid not in existing], batch_size=2000
+    )
+    created = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    contacts = []
+    for uid in user_ids:
+        for n in range(10):
+            contacts.append(
+                Contact(
+                    owner_id=uid,
+                    first_name=f"First{n}",
+                    last_name=f"Last{uid}",
+                    company="Acme",
+                    title="Engineer",
+                    tie_strength="weak" if n >= 8 else "strong",
+                    birthday_month=2 if n in (6, 7) else None,
+                    birthday_day=(26 + n - 6) if n in (6, 7) else None,
+                    started_on=dt.date(2020, 3, 1) if n == 5 else None,
+                    created_at=created,
+                )
+            )
+    Contact.objects.bulk_create(contacts, batch_size=5000)
+    kinds = ["check_in"] * 3 + ["follow_up", "job_change"]
+    reminders = []
+    for contact in Contact.objects.filter(owner_id__in=user_ids).only("pk", "owner_id", "first_name"):
+        n = int(contact.first_name[5:])
+        if n < 5:
+            reminders.append(
+                Reminder(
+                    owner_id=contact.owner_id,
+                    contact_id=contact.pk,
+                    kind=kinds[n],
+                    due_on=TODAY - dt.timedelta(days=n * 3),
+                )
+            )
+    Reminder.objects.bulk_create(reminders, batch_size=5000)
+
+
+def _worker(args: tuple[list[list[int]], dict]) -> tuple[int, int, int]:
+    """One sender process: its share of the batches, one SMTP session per batch."""
+    batches, email = args
+    from django.conf import settings
+
+    from reminders import digests
+
+    for key, value in email.items():
+        setattr(settings, key, value)
+    total = digests.BatchResult()
+    for batch in batches:
+        total.add(digests.digest_send_batch(user_ids=batch, now=NOW, date=TODAY))
+    return total.sent, total.skipped, len(total.failed)
+
+
+def _send(ids: list[int], *, workers: int):
+    """Send every due digest: in this process, or in `workers` forked processes."""
+    from django.conf import settings
+    from django.db import connections
+
+    from reminders import digests
+
+    if workers <= 1:
+        return digests.digest_send_all(now=NOW, date=TODAY)
+    email = {
+        key: getattr(settings, key)
+        for key in ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL")
+    }
+    batches = [ids[i : i + digests.BATCH_SIZE] for i in range(0, len(ids), digests.BATCH_SIZE)]
+    shares = [(batches[k::workers], email) for k in range(workers)]
+    connections.close_all()  # never share a database connection across fork()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_worker, shares)
+    result = digests.BatchResult(sent=sum(p[0] for p in parts), skipped=sum(p[1] for p in parts))
+    result.failed = [(0, "", TODAY)] * sum(p[2] for p in parts)
+    return result
+
+
+def run() -> list[dict]:
+    from django.conf import settings
+    from django.db import connection
+
+    from reminders import digests
+    from reminders.models import DigestLog
+
+    started = time.perf_counter()
+    _seed(USERS)
+    seeded = time.perf_counter() - started
+
+    port = _free_port()
+    sink = subprocess.Popen(
+        [sys.executable, "-c", SINK, str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert sink.stdout.readline().strip() == "ready"
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+
+        # Context building alone, for the profile: four queries per batch.
+        ids = digests.users_due_for_digest(now=NOW, date=TODAY)
+        t0 = time.perf_counter()
+        items = 0
+        for start in range(0, len(ids), digests.BATCH_SIZE):
+            chunk = ids[start : start + digests.BATCH_SIZE]
+            built = digests.digest_contexts(users_today={uid: TODAY for uid in chunk})
+            items += sum(d.item_count for d in built)
+        contexts = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        result = _send(ids, workers=WORKERS)
+        elapsed = time.perf_counter() - t0
+    finally:
+        sink.stdin.close()
+        sink.wait(timeout=30)
+
+    sent = DigestLog.objects.filter(sent_at__isnull=False).count()
+    rate = result.sent / elapsed if elapsed else 0.0
+    print(
+        f"[digests] {USERS} users seeded in {seeded:.1f} s; {items / max(len(ids), 1):.1f} items/digest; "
+        f"contexts {contexts:.1f} s; sent={result.sent} skipped={result.skipped} failed={len(result.failed)} "
+        f"in {elapsed:.1f} s with {WORKERS} sender process(es) ({connection.vendor})",
+        file=sys.stderr,
+    )
+    ok = rate >= TARGET and sent == USERS and not result.failed
+    return [
+        {
+            "benchmark": f"digests rendered + delivered over SMTP ({USERS:,} users, ~10 items, {WORKERS} sender processes)",
+            "value": f"{rate:,.0f} digests/s ({elapsed:.1f} s total)",
+            "target": f">= {TARGET:.0f} digests/s",
+            "ok": ok,
+        },
+        {
+            "benchmark": "digest contexts built in batches of 200 (4 queries a batch)",
+            "value": f"{len(ids) / contexts:,.0f} users/s" if contexts else "n/a",
+            "target": "(profile)",
+            "ok": True,
+        },
+    ]
