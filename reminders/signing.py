@@ -73,14 +73,14 @@ def action_token_read(token: str, *, max_age: timedelta = ACTION_MAX_AGE) -> Act
     try:
         data = signing.TimestampSigner(salt=ACTION_SALT).unsign_object(token, max_age=max_age)
     except signing.SignatureExpired as exc:
-        raise BadToken("This link has expired.", expired=True) from exc
+        raise BadToken("Links in a digest work for 14 days, and this one is older.", expired=True) from exc
     except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
-        raise BadToken("This link is not valid.") from exc
+        raise BadToken("It was changed or cut short on its way here.") from exc
     if not isinstance(data, dict) or data.get("a") not in ACTIONS:
-        raise BadToken("This link is not valid.")
+        raise BadToken("It was changed or cut short on its way here.")
     user_id, reminder_id = data.get("u"), data.get("r")
     if not isinstance(user_id, int) or not isinstance(reminder_id, int):
-        raise BadToken("This link is not valid.")
+        raise BadToken("It was changed or cut short on its way here.")
     return ActionToken(user_id=user_id, reminder_id=reminder_id, action=data["a"])
 
 
@@ -94,8 +94,8 @@ def unsubscribe_token_read(token: str) -> int:
     try:
         data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
-        raise BadToken("This unsubscribe link is not valid.") from exc
+        raise BadToken("It was changed or cut short on its way here.") from exc
     user_id = data.get("u") if isinstance(data, dict) else None
     if not isinstance(user_id, int):
-        raise BadToken("This unsubscribe link is not valid.")
+        raise BadToken("It was changed or cut short on its way here.")
     return user_id
