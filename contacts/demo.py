@@ -5,6 +5,7 @@ seed on the same day gives the same network. Rows are bulk-created; the reminder
 engine is told once at the end.
 """
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -362,9 +363,11 @@ def _create_interactions(
         return 0
     # Strong ties are seen about three times as often as weak ones.
     weights = [3 if c.tie_strength == TieStrength.STRONG else 1 for c in people]
+    # Cumulative once: choices(weights=...) would re-add 10,000 weights on every call.
+    cum_weights = list(itertools.accumulate(weights))
     rows, members = [], []
     for _ in range(count):
-        contact = rng.choices(people, weights=weights)[0]
+        contact = rng.choices(people, cum_weights=cum_weights)[0]
         added = contact.created_at.astimezone(tz).date()
         earliest = max(added, today - timedelta(days=730))
         span = (today - earliest).days

@@ -112,6 +112,11 @@ class Contact(models.Model):
             models.Index(fields=["owner", "birthday_month", "birthday_day"], name="contact_birthday_idx"),
             models.Index(fields=["owner", "last_name", "first_name"], name="contact_name_idx"),
             models.Index(fields=["owner", "linkedin_url"], name="contact_linkedin_idx"),
+            # The contacts list's sorts: a page is read in index order, never a sort of every contact.
+            models.Index(fields=["owner", "first_name", "last_name"], name="contact_first_name_idx"),
+            models.Index(fields=["owner", "company"], name="contact_company_idx"),
+            models.Index(fields=["owner", "last_interaction_on"], name="contact_last_seen_idx"),
+            models.Index(fields=["owner", "created_at"], name="contact_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

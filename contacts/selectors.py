@@ -81,24 +81,30 @@ def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contac
     """The owner's contacts matching `filters`, ordered, not evaluated.
 
     Search: every word must match the first or last name, company, title, an email
-    or a tag name (so "ada acme" finds Ada at Acme). EXISTS subqueries, not joins,
-    so a contact with three matching emails is still one row and no DISTINCT is needed.
+    or a tag name (so "ada acme" finds Ada at Acme). Subqueries, not joins, so a
+    contact with three matching emails is still one row and no DISTINCT is needed.
     """
     qs = Contact.objects.filter(owner=owner)
     if filters.archived == Archived.ACTIVE:
         qs = qs.filter(archived=False)
     elif filters.archived == Archived.ONLY:
         qs = qs.filter(archived=True)
+    through = Contact.tags.through
     for word in filters.q.split()[:8]:
-        email_hit = ContactEmail.objects.filter(contact=OuterRef("pk"), value__icontains=word)
-        tag_hit = Contact.tags.through.objects.filter(contact=OuterRef("pk"), tag__name__icontains=word)
+        # IN (subquery) rather than a correlated EXISTS: SQLite and PostgreSQL scan
+        # the emails and tags once per search, not once per contact.
+        email_hits = ContactEmail.objects.filter(contact__owner=owner, value__icontains=word).values(
+            "contact_id"
+        )
+        tag_ids = Tag.objects.filter(owner=owner, name__icontains=word).values("pk")
+        tag_hits = through.objects.filter(tag_id__in=tag_ids).values("contact_id")
         qs = qs.filter(
             Q(first_name__icontains=word)
             | Q(last_name__icontains=word)
             | Q(company__icontains=word)
             | Q(title__icontains=word)
-            | Exists(email_hit)
-            | Exists(tag_hit)
+            | Q(pk__in=email_hits)
+            | Q(pk__in=tag_hits)
         )
     if filters.relationship:
         qs = qs.filter(relationship=filters.relationship)
@@ -113,20 +119,34 @@ def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contac
     return qs.order_by(*SORTS.get(filters.sort, SORTS["name"]))
 
 
+def _with_list_prefetches(qs: QuerySet[Contact]) -> QuerySet[Contact]:
+    # to_attr lists: the template reads plain lists, not a related manager per row.
+    return qs.only(*LIST_COLUMNS).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("id", "name"), to_attr="tag_list"),
+        Prefetch(
+            "emails",
+            queryset=ContactEmail.objects.only("id", "contact_id", "value", "label"),
+            to_attr="email_list",
+        ),
+    )
+
+
 def contact_list(*, owner: User, filters: ContactFilters, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the owner's contacts with tags and emails, in a fixed four queries.
 
-    COUNT, the page's rows, their tags, their emails. A page number past the end
-    gives the last page; anything below 1 gives the first.
+    Without a search: COUNT, the page's rows, their tags, their emails. With one,
+    the matching ids in order, then the page's rows, tags, emails: the text search
+    scans the table once instead of twice (COUNT and page). A page number past the
+    end gives the last page; anything below 1 gives the first.
     """
-    qs = contact_queryset(owner=owner, filters=filters).only(*LIST_COLUMNS)
-    qs = qs.prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.only("id", "name")),
-        Prefetch("emails", queryset=ContactEmail.objects.only("id", "contact_id", "value", "label")),
-    )
-    paginator = Paginator(qs, per_page)
-    result = paginator.get_page(page)
-    result.object_list = list(result.object_list)
+    qs = contact_queryset(owner=owner, filters=filters)
+    if not filters.q:
+        result = Paginator(_with_list_prefetches(qs), per_page).get_page(page)
+        result.object_list = list(result.object_list)
+        return result
+    result = Paginator(list(qs.values_list("pk", flat=True)), per_page).get_page(page)
+    rows = {c.pk: c for c in _with_list_prefetches(Contact.objects.filter(pk__in=result.object_list))}
+    result.object_list = [rows[pk] for pk in result.object_list if pk in rows]
     return result
 
 

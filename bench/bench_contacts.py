@@ -1,0 +1,115 @@
+"""Contacts benchmark: 10,000 contacts and 100,000 interactions for one user.
+
+Measures, with Django's test Client (force_login, the whole request cycle:
+middleware, session, view, template), the median time of 15 requests after 2
+warm-ups, and the SQL query count of: the contacts list, a search, a deep page,
+a contact page with thousands of interactions, and the dashboard.
+"""
+
+import statistics
+import time
+from datetime import timedelta
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+from django.utils import timezone
+
+CONTACTS = 10_000
+INTERACTIONS = 100_000
+HUB_INTERACTIONS = 3_000  # one contact met every few days for years
+RUNS = 15
+TARGET_MS = 50.0
+
+
+def _seed():
+    from contacts.demo import demo_network_create
+    from contacts.models import Contact, Interaction
+
+    started = time.perf_counter()
+    result = demo_network_create(
+        username="bench",
+        contacts=CONTACTS,
+        interactions=INTERACTIONS - HUB_INTERACTIONS,
+        seed=1,
+        today=timezone.localdate(),
+        batch_size=5000,
+    )
+    user = result.user
+    hub = Contact.objects.filter(owner=user).order_by("id").first()
+    today = timezone.localdate()
+    rows = Interaction.objects.bulk_create(
+        [
+            Interaction(
+                owner=user, occurred_on=today - timedelta(days=n % 2000), kind="call", summary=f"Call {n}"
+            )
+            for n in range(HUB_INTERACTIONS)
+        ],
+        batch_size=5000,
+    )
+    through = Interaction.contacts.through
+    through.objects.bulk_create(
+        [through(interaction_id=i.pk, contact_id=hub.pk) for i in rows], batch_size=5000
+    )
+    from reminders import services as reminder_services
+
+    reminder_services.contacts_schedule_refresh(contact_ids=[hub.pk])
+    return user, hub, time.perf_counter() - started
+
+
+def _measure(client: Client, url: str) -> tuple[float, int]:
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    return statistics.median(timings), len(ctx.captured_queries)
+
+
+def run() -> list[dict]:
+    setup_test_environment()
+    try:
+        user, hub, seed_seconds = _seed()
+        from contacts.models import Contact, Interaction
+
+        n_contacts = Contact.objects.filter(owner=user).count()
+        n_interactions = Interaction.objects.filter(owner=user).count()
+        client = Client()
+        client.force_login(user)
+        pages = [
+            ("contacts list /contacts/", "/contacts/"),
+            ("contacts search ?q=london&sort=-last", "/contacts/?q=london&sort=-last"),
+            ("contacts list page 150, filtered by tag", "/contacts/?page=150&tag=1&sort=company"),
+            (f"contact page ({HUB_INTERACTIONS:,} interactions)", f"/contacts/{hub.pk}/"),
+            ("dashboard /", "/"),
+        ]
+        rows = [
+            {
+                "benchmark": f"contacts: seed {n_contacts:,} contacts + {n_interactions:,} interactions",
+                "value": f"{seed_seconds:.1f} s",
+                "target": "(setup)",
+                "ok": True,
+            }
+        ]
+        for label, url in pages:
+            median_ms, queries = _measure(client, url)
+            rows.append(
+                {
+                    "benchmark": f"{label}: median of {RUNS}",
+                    "value": f"{median_ms:.1f} ms, {queries} queries",
+                    "target": f"≤ {TARGET_MS:.0f} ms",
+                    "ok": median_ms <= TARGET_MS,
+                }
+            )
+        return rows
+    finally:
+        teardown_test_environment()
+
+
+if __name__ == "__main__":  # pragma: no cover - use `python -m bench.run contacts`
+    raise SystemExit("run: .venv/bin/python -m bench.run contacts")
