@@ -163,12 +163,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 QUEUE_DIR = VAR_DIR / "queue"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(QUEUE_DIR / "in"),
         "data_folder_out": str(QUEUE_DIR / "in"),
         "processed_folder": str(QUEUE_DIR / "processed"),
+        # Fanout/pidbox exchanges; kombu's default is ./control in the working directory.
+        "control_folder": str(QUEUE_DIR / "control"),
         "store_processed": False,
     }
 else:

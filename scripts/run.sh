@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/.."
 VENV=.venv
-mkdir -p var/queue/in var/queue/processed
+mkdir -p var/queue/in var/queue/processed var/queue/control
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; echo; echo "Keepwarm stopped."; }
 trap stop INT TERM EXIT
