@@ -18,10 +18,10 @@ def linkedin_key(value: str) -> str:
 
 def name_key(first_name: str, last_name: str, company: str) -> tuple[str, str] | None:
     """(full name, company), case-insensitive; None without a name."""
-    full = clean(f"{first_name} {last_name}").lower()
+    full = " ".join(f"{first_name} {last_name}".split()).lower()
     if not full:
         return None
-    return full, clean(company).lower()
+    return full, " ".join(company.split()).lower()
 
 
 def phone_key(value: str) -> str:

@@ -2,6 +2,7 @@
 
 import calendar
 import csv
+import functools
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -47,9 +48,12 @@ def new_row(row: int) -> dict:
 
 
 def clean(value: object) -> str:
+    """Collapse whitespace (decoding already refused NUL bytes)."""
     if value is None:
         return ""
-    return " ".join(str(value).replace("\x00", "").split())
+    if not isinstance(value, str):
+        value = str(value)
+    return " ".join(value.split())
 
 
 def split_full_name(full: str) -> tuple[str, str]:
@@ -108,6 +112,7 @@ def _make_date(year: int, month: int, day: int, what: str, raw: str) -> date:
         raise BadValue(f"{what} “{raw}” is not a real date") from None
 
 
+@functools.lru_cache(maxsize=4096)  # exports repeat dates a lot; the function is pure
 def parse_date(raw: str, *, what: str = "date") -> date | None:
     """Parse the date formats contact exports use; None for empty, BadValue for nonsense.
 
