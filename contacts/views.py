@@ -147,9 +147,9 @@ def _interaction_form(*, request: HttpRequest, contact: Contact, first_meeting: 
 
 
 def _detail_context(request: HttpRequest, contact: Contact, *, form: InteractionForm | None = None) -> dict:
+    """The contact page's panels. The log form is only rendered when it carries errors:
+    otherwise the "Log interaction" button fetches it (htmx), which keeps the page light."""
     timeline, has_more = selectors.contact_timeline(contact=contact)
-    if form is None:
-        form = _interaction_form(request=request, contact=contact, first_meeting=not timeline)
     return {
         "contact": contact,
         "timeline": timeline,
@@ -196,9 +196,10 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Log an interaction from a contact's page: htmx swaps the panel, plain POST redirects."""
     contact = selectors.contact_get_for_user(owner=request.user, pk=pk)
     if request.method != "POST":
-        timeline, _ = selectors.contact_timeline(contact=contact, limit=1)
-        form = _interaction_form(request=request, contact=contact, first_meeting=not timeline)
-        return render(request, "contacts/interaction_form.html", {"form": form, "contact": contact})
+        first_meeting = not selectors.contact_had_interaction_before(contact=contact)
+        form = _interaction_form(request=request, contact=contact, first_meeting=first_meeting)
+        template = "contacts/_log_form.html" if _is_htmx(request) else "contacts/interaction_form.html"
+        return render(request, template, {"form": form, "contact": contact})
     form = InteractionForm(request.POST, owner=request.user, prefix="log")
     if form.is_valid():
         services.interaction_create(
@@ -218,7 +219,7 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
         context["oob"] = True
         return render(request, "contacts/_log_panel.html", context)
     if _is_htmx(request):
-        return render(request, "contacts/_log_panel.html", {**_detail_context(request, contact, form=form)})
+        return render(request, "contacts/_log_panel.html", _detail_context(request, contact, form=form))
     if request.POST.get("standalone"):
         return render(request, "contacts/interaction_form.html", {"form": form, "contact": contact})
     context = _detail_context(request, contact, form=form)
