@@ -397,7 +397,9 @@ def test_detail_timeline_is_capped_with_show_more(alice_client, alice):
 def test_log_form_defaults_to_today_and_suggests_follow_up_for_a_first_meeting(alice_client, alice):
     contact = make_contact(owner=alice)
     today = timezone.localdate()
-    body = alice_client.get(reverse("contacts:interaction_create", args=[contact.pk]), **HTMX).content.decode()
+    body = alice_client.get(
+        reverse("contacts:interaction_create", args=[contact.pk]), **HTMX
+    ).content.decode()
     assert f'name="log-occurred_on" value="{today:%Y-%m-%d}"' in body
     assert f'name="log-follow_up_on" value="{today + timedelta(days=2):%Y-%m-%d}"' in body
     assert f'name="log-contacts" value="{contact.pk}" checked' in body
@@ -416,7 +418,9 @@ def test_log_button_works_without_javascript(alice_client, alice):
 def test_log_form_suggests_no_follow_up_when_we_met_before(alice_client, alice):
     contact = make_contact(owner=alice)
     make_interaction(contact=contact, occurred_on=date(2025, 1, 1))
-    body = alice_client.get(reverse("contacts:interaction_create", args=[contact.pk]), **HTMX).content.decode()
+    body = alice_client.get(
+        reverse("contacts:interaction_create", args=[contact.pk]), **HTMX
+    ).content.decode()
     assert 'name="log-follow_up_on" type="date"' in body or 'name="log-follow_up_on" class' in body
     assert f"{timezone.localdate() + timedelta(days=2):%Y-%m-%d}" not in body
 
@@ -427,7 +431,9 @@ def test_log_date_defaults_to_today_in_the_users_time_zone(alice_client, alice):
     alice.profile.save()
     contact = make_contact(owner=alice)
     auckland_today = timezone.localdate(timezone=ZoneInfo("Pacific/Auckland"))
-    body = alice_client.get(reverse("contacts:interaction_create", args=[contact.pk]), **HTMX).content.decode()
+    body = alice_client.get(
+        reverse("contacts:interaction_create", args=[contact.pk]), **HTMX
+    ).content.decode()
     assert f'name="log-occurred_on" value="{auckland_today:%Y-%m-%d}"' in body
 
 
