@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -39,9 +40,17 @@ def tag_of(owner):
 
 
 def import_job_of(owner):
-    return ImportJob.objects.create(
-        owner=owner, file="imports/alice.csv", original_name="alice.csv", format="csv"
+    job = ImportJob(owner=owner, original_name="alice.csv", format="csv")
+    job.file.save(
+        "alice.csv", ContentFile(b"First Name,Last Name,Email\nAda,Lovelace,ada@example.org\n"), save=True
     )
+    return job
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Import jobs write their uploaded file: keep it out of var/media."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 Factory = Callable[..., object]
@@ -74,6 +83,7 @@ PREFIX_FACTORIES: dict[str, Factory] = {
 KWARG_FACTORIES: dict[str, Factory] = {
     "contact_id": contact_of,
     "other_id": contact_of,
+    "other_pk": contact_of,
     "interaction_id": interaction_of,
     "reminder_id": reminder_of,
     "job_id": import_job_of,
@@ -81,11 +91,16 @@ KWARG_FACTORIES: dict[str, Factory] = {
 }
 
 
+# Sample values for the non-id parts of a URL (anonymous test only).
+STR_SAMPLES = {"fmt": "csv", "format": "csv", "token": "not-a-token"}
+
+
 @dataclass(frozen=True)
 class Route:
     name: str | None
     route: str
     int_kwargs: tuple[str, ...]
+    other_kwargs: tuple[str, ...] = ()
 
 
 def _walk(resolver: URLResolver, prefix: str = "", namespace: str | None = None) -> Iterator[Route]:
@@ -100,8 +115,9 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str | None = None)
         elif isinstance(entry, URLPattern):
             converters = getattr(entry.pattern, "converters", {})
             ints = tuple(sorted(k for k, c in converters.items() if type(c).__name__ == "IntConverter"))
+            others = tuple(sorted(k for k in converters if k not in ints))
             name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
-            yield Route(name=name, route=prefix + str(entry.pattern), int_kwargs=ints)
+            yield Route(name=name, route=prefix + str(entry.pattern), int_kwargs=ints, other_kwargs=others)
 
 
 def all_routes() -> list[Route]:
@@ -150,7 +166,11 @@ def test_bob_gets_404_for_each_of_alices_objects(route, alice, bob, client):
     assert own.status_code != 404 and own.status_code < 500, f"alice GET {url} -> {own.status_code}"
 
     client.force_login(bob)
-    assert client.get(url).status_code == 404, f"bob GET {url}"
+    missing = reverse(route.name, kwargs=dict.fromkeys(route.int_kwargs, 987654))
+    # A POST-only view may answer a GET with 405 before any lookup; that is fine as
+    # long as it says the same for an id that does not exist (nothing is revealed).
+    get_status = client.get(url).status_code
+    assert get_status == 404 or get_status == client.get(missing).status_code == 405, f"bob GET {url}"
     assert client.post(url, {"name": "x", "action": "archive"}).status_code == 404, f"bob POST {url}"
     htmx = client.post(url, {}, HTTP_HX_REQUEST="true")
     assert htmx.status_code == 404, f"bob htmx POST {url}"
@@ -159,7 +179,7 @@ def test_bob_gets_404_for_each_of_alices_objects(route, alice, bob, client):
 @pytest.mark.parametrize("route", id_routes(), ids=lambda r: r.name or r.route)
 def test_missing_ids_are_404_not_500(route, alice_client):
     url = reverse(route.name, kwargs=dict.fromkeys(route.int_kwargs, 987654))
-    assert alice_client.get(url).status_code == 404
+    assert alice_client.get(url).status_code in (404, 405)
     assert alice_client.post(url).status_code == 404
 
 
@@ -219,6 +239,7 @@ def _login_routes() -> list[Route]:
 @pytest.mark.parametrize("route", _login_routes(), ids=lambda r: r.name)
 def test_anonymous_users_are_sent_to_login(route, alice, client):
     kwargs = {kwarg: factory_for(route, kwarg)(alice).pk for kwarg in route.int_kwargs}
+    kwargs.update({kwarg: STR_SAMPLES.get(kwarg, "x") for kwarg in route.other_kwargs})
     url = reverse(route.name, kwargs=kwargs)
     for response in (client.get(url), client.post(url)):
         assert response.status_code == 302, url
