@@ -8,6 +8,7 @@ as another. Tokens carry ids only; the views check the reminder still belongs
 to the user named in the token.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ ACTION_SALT = "keepwarm.digest.action"
 UNSUBSCRIBE_SALT = "keepwarm.digest.unsubscribe"
 ACTION_MAX_AGE = timedelta(days=14)
 ACTIONS = ("done", "snooze")
+_ID = re.compile(r"[0-9]{1,18}")
 
 
 class BadToken(Exception):
@@ -65,37 +67,37 @@ class ActionSigner:
     def make(self, *, user_id: int, reminder_id: int, action: str) -> str:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
-        return self._signer.sign_object({"u": user_id, "r": reminder_id, "a": action})
+        # "user.reminder.action" signed as is: shorter links than a JSON object,
+        # and cheaper (a digest batch signs thousands).
+        return self._signer.sign(f"{user_id}.{reminder_id}.{action}")
 
 
 def action_token_read(token: str, *, max_age: timedelta = ACTION_MAX_AGE) -> ActionToken:
     """The action a token allows, or BadToken (tampered, malformed or older than `max_age`)."""
     try:
-        data = signing.TimestampSigner(salt=ACTION_SALT).unsign_object(token, max_age=max_age)
+        value = signing.TimestampSigner(salt=ACTION_SALT).unsign(token, max_age=max_age)
     except signing.SignatureExpired as exc:
         raise BadToken("Links in a digest work for 14 days, and this one is older.", expired=True) from exc
-    except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
+    except (signing.BadSignature, ValueError) as exc:
         raise BadToken("It was changed or cut short on its way here.") from exc
-    if not isinstance(data, dict) or data.get("a") not in ACTIONS:
+    user_id, _, rest = value.partition(".")
+    reminder_id, _, action = rest.partition(".")
+    if not (_ID.fullmatch(user_id) and _ID.fullmatch(reminder_id) and action in ACTIONS):
         raise BadToken("It was changed or cut short on its way here.")
-    user_id, reminder_id = data.get("u"), data.get("r")
-    if not isinstance(user_id, int) or not isinstance(reminder_id, int):
-        raise BadToken("It was changed or cut short on its way here.")
-    return ActionToken(user_id=user_id, reminder_id=reminder_id, action=data["a"])
+    return ActionToken(user_id=int(user_id), reminder_id=int(reminder_id), action=action)
 
 
 def unsubscribe_token_make(*, user_id: int) -> str:
     """A long-lived token that can only turn off this user's digest."""
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"u": user_id})
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(user_id))
 
 
 def unsubscribe_token_read(token: str) -> int:
     """The user id an unsubscribe token is for, or BadToken."""
     try:
-        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
+        value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
+    except (signing.BadSignature, ValueError) as exc:
         raise BadToken("It was changed or cut short on its way here.") from exc
-    user_id = data.get("u") if isinstance(data, dict) else None
-    if not isinstance(user_id, int):
+    if not _ID.fullmatch(value):
         raise BadToken("It was changed or cut short on its way here.")
-    return user_id
+    return int(value)
