@@ -1,3 +1,10 @@
 """The per-user calendar feed /calendar/<token>.ics (owned by the import/export work)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import calendar
+
+urlpatterns = [
+    path("calendar/regenerate/", calendar.calendar_regenerate, name="calendar_regenerate"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+]

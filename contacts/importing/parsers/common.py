@@ -182,7 +182,7 @@ def _month_day(month: int, day: int, raw: str) -> tuple[int, int, None]:
 
 
 def normalise_linkedin(url: str) -> str:
-    """Lowercase, https, no query/fragment, no trailing slash: the matching key."""
+    """Lowercase, https, www. host, no query/fragment, no trailing slash: the matching key."""
     value = clean(url).lower()
     if not value:
         return ""
@@ -193,7 +193,8 @@ def normalise_linkedin(url: str) -> str:
         value = "https://" + value.lstrip("/")
     if "linkedin.com/" not in value:
         return ""
-    return value
+    # linkedin.com, www. and country hosts (uk.linkedin.com) are one profile.
+    return re.sub(r"^https://([a-z0-9-]+\.)*linkedin\.com/", "https://www.linkedin.com/", value)
 
 
 # Some exports have enormous note cells; Python's default 128 KB limit raises mid-file.

@@ -1,0 +1,71 @@
+"""Duplicates page and the merge of one pair (scoped to request.user)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from contacts.duplicates import contact_merge, duplicate_pairs_for_owner, merge_differences
+from contacts.models import Contact
+
+
+@login_required
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    pairs = duplicate_pairs_for_owner(owner=request.user)
+    return render(request, "contacts/duplicates.html", {"pairs": pairs})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duplicate_merge(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
+    if pk == other_pk:
+        raise Http404("A contact cannot be merged with itself.")
+    survivor = get_object_or_404(Contact, pk=pk, owner=request.user)
+    other = get_object_or_404(Contact, pk=other_pk, owner=request.user)
+    differences = merge_differences(survivor, other)
+    if request.method == "POST":
+        allowed = {"survivor", "other", "both"}
+        picks = {row["name"]: request.POST.get(row["name"], row["pick"]) for row in differences}
+        picks = {name: pick if pick in allowed else "survivor" for name, pick in picks.items()}
+        merged = contact_merge(owner=request.user, survivor_id=survivor.pk, other_id=other.pk, picks=picks)
+        messages.success(request, f"Merged the two records into {merged.full_name}.")
+        return redirect(merged.get_absolute_url())
+    intro_ids = [
+        row[k] for row in differences if row["name"] == "introduced_by_id" for k in ("survivor", "other")
+    ]
+    names = {
+        c.pk: c.full_name
+        for c in Contact.objects.filter(owner=request.user, pk__in=[i for i in intro_ids if i])
+    }
+    for row in differences:
+        for side in ("survivor", "other"):
+            row[f"{side}_display"] = _display(row["name"], row[side], names)
+    counts = {
+        c.pk: {
+            "interactions": c.interactions.count(),
+            "reminders": c.reminders.count(),
+            "emails": [e.value for e in c.emails.all()],
+            "phones": [p.value for p in c.phones.all()],
+            "tags": [t.name for t in c.tags.all()],
+        }
+        for c in (survivor, other)
+    }
+    return render(
+        request,
+        "contacts/duplicate_merge.html",
+        {"survivor": survivor, "other": other, "differences": differences, "counts": counts},
+    )
+
+
+def _display(name: str, value: object, names: dict[int, str]) -> str:
+    if value in (None, "", (None, None, None)):
+        return "—"
+    if name == "birthday":
+        month, day, year = value
+        return f"{day:02d}/{month:02d}" + (f"/{year}" if year else "")
+    if name == "introduced_by_id":
+        return names.get(value, "—")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
