@@ -186,7 +186,16 @@ def estimate_rows(text: str, fmt: str) -> int:
         return text.upper().count("BEGIN:VCARD")
     if fmt == "json":
         return 0
-    return max(0, text.count("\n") - (3 if fmt == "linkedin" else 1))
+    if fmt in CSV_FORMATS:
+        from .parsers.csvbase import find_header
+
+        try:
+            header_index = find_header(text, CSV_FORMATS[fmt].is_header)[0]
+        except ImportFormatError:
+            header_index = 0
+        lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        return max(0, lines - header_index - 1)
+    return 0
 
 
 def _rows(text: str, fmt: str) -> Iterator[dict | RowError]:
