@@ -550,26 +550,32 @@ def _claim(*, user_id: int, period: str) -> bool:
     )
 
 
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
 def _release(*, user_id: int, period: str, error: BaseException) -> None:
+    """Give the claim back for a retry, and say why (DigestLog.last_error, in the admin)."""
     DigestLog.objects.filter(user_id=user_id, period=period, sent_at=None).update(
-        claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:2000]
+        claimed_at=None, last_error=_error_text(error)
     )
 
 
 def _deliver(*, digest: Digest, connection) -> bool:
     """Claim, send over `connection`, mark. True when this call delivered it.
 
-    The DigestLog row must exist (`_rows_ensure`). On SMTPException/OSError the
-    claim is released and the error recorded (the admin shows attempts and
-    last_error), then the error is re-raised.
+    The DigestLog row must exist (`_rows_ensure`). The message is built before
+    the claim, so a digest that cannot be rendered never holds one. If sending
+    fails (SMTPException/OSError, or a bad address) the claim is released and
+    the error recorded (the admin shows attempts and last_error), then re-raised.
     """
+    message = emails.digest_message(digest=digest, connection=connection)
     if not _claim(user_id=digest.user_id, period=digest.period):
         return False  # sent already, or another worker holds it
-    message = emails.digest_message(digest=digest, connection=connection)
     try:
         connection.open()  # a no-op when open: a batch reuses one SMTP session
         message.send()
-    except (SMTPException, OSError) as error:
+    except BaseException as error:  # release whatever went wrong, then propagate it
         _release(user_id=digest.user_id, period=digest.period, error=error)
         raise
     # The one window: a crash right here (accepted, not yet marked) sends it again
@@ -661,6 +667,18 @@ def digest_send_batch(
                 log.warning("digest for user %s (%s) failed: %s", digest.user_id, digest.period, error)
                 result.failed.append((digest.user_id, digest.period, digest.today))
                 connection.close()  # a broken session; the next user gets a fresh one
+                connection = get_connection()
+                continue
+            except Exception as error:
+                # Bad data in one digest (an address with a newline...): logged with
+                # its traceback, recorded on its DigestLog, returned in `failed` (its
+                # retry task raises it again, visibly); the batch's others still go out.
+                log.exception("digest for user %s (%s) failed", digest.user_id, digest.period)
+                DigestLog.objects.filter(user_id=digest.user_id, period=digest.period, sent_at=None).update(
+                    last_error=_error_text(error)
+                )
+                result.failed.append((digest.user_id, digest.period, digest.today))
+                connection.close()
                 connection = get_connection()
                 continue
             if delivered:

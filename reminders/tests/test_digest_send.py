@@ -174,6 +174,22 @@ def test_a_batch_uses_one_connection_and_a_refused_user_does_not_stop_the_others
     assert len(smtp_server.messages) == 4
 
 
+def test_bad_data_in_one_digest_does_not_stop_the_others(db, smtp_server):
+    users = [make_user(f"u{n}") for n in range(3)]
+    for user in users:
+        make_network(user)
+    users[1].email = "u1@example.com\nBcc: everyone@example.com"  # header injection: refused by Django
+    users[1].save(update_fields=["email"])
+    now = dt.datetime(2027, 2, 25, 8, 0, tzinfo=dt.UTC)
+
+    result = digests.digest_send_batch(user_ids=[u.pk for u in users], now=now, date=TODAY)
+
+    assert result.sent == 2 and [f[0] for f in result.failed] == [users[1].pk]
+    assert sorted(smtp_server.recipients()) == ["u0@example.com", "u2@example.com"]
+    log = DigestLog.objects.get(user=users[1])
+    assert log.sent_at is None and log.claimed_at is None and "Invalid address" in log.last_error
+
+
 def test_send_digests_with_a_date_prints_the_summary_and_reruns_send_nothing(db, smtp_server):
     alice = make_user("alice", digest_hour=3)  # the hour does not matter with --date
     make_network(alice)
