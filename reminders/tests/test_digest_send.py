@@ -190,6 +190,21 @@ def test_bad_data_in_one_digest_does_not_stop_the_others(db, smtp_server):
     assert log.sent_at is None and log.claimed_at is None and "Invalid address" in log.last_error
 
 
+def test_the_hourly_run_sends_each_user_their_digest_at_their_local_hour(db, smtp_server):
+    kiwi = make_user("kiwi", tz="Pacific/Auckland", digest_hour=8, digest_send_empty=True)
+    london = make_user("london", tz="Europe/London", digest_hour=8, digest_send_empty=True)
+
+    first = digests.digest_send_all(now=dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC))
+    assert (first.sent, smtp_server.recipients()) == (1, ["kiwi@example.com"])
+    assert DigestLog.objects.get(user=kiwi).period == "2026-11-24"  # their local date
+
+    second = digests.digest_send_all(now=dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC))
+    assert second.sent == 1 and smtp_server.recipients()[-1] == "london@example.com"
+    assert DigestLog.objects.get(user=london).period == "2026-11-24"
+    again = digests.digest_send_all(now=dt.datetime(2026, 11, 24, 8, 30, tzinfo=dt.UTC))
+    assert (again.sent, again.skipped) == (0, 1)
+
+
 def test_send_digests_with_a_date_prints_the_summary_and_reruns_send_nothing(db, smtp_server):
     alice = make_user("alice", digest_hour=3)  # the hour does not matter with --date
     make_network(alice)
