@@ -49,3 +49,24 @@ def query_with(context, **changes) -> str:
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+# Django's |date filter goes through the translation machinery on every call; the
+# contacts list and timeline print one or more dates per row, so these plain
+# English formats are used there instead.
+@register.filter
+def dmy(value: date | None) -> str:
+    """'5 Mar 2026'."""
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+@register.filter
+def dm(value: date | None) -> str:
+    """'5 Mar'."""
+    return f"{value.day} {value:%b}" if value else ""
+
+
+@register.filter
+def long_date(value: date | None) -> str:
+    """'Thursday 5 March 2026'."""
+    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
