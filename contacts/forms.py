@@ -202,7 +202,11 @@ class ContactForm(forms.ModelForm):
             introducers = introducers.exclude(pk=self.instance.pk)
             self.fields["tags_text"].initial = ", ".join(t.name for t in self.instance.tags.all())
         self.fields["introduced_by"].queryset = introducers
-        self.fields["introduced_by"].empty_label = "Nobody / not recorded"
+        self.fields["introduced_by"].error_messages["invalid_choice"] = "Choose someone from your contacts."
+        # A search box, not a <select> of every contact (10,000 options on a big account).
+        self.fields["introduced_by"].widget = ContactPickerSingle(
+            owner_id=owner.pk, exclude_id=self.instance.pk
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -316,14 +320,19 @@ class ContactPicker(forms.SelectMultiple):
 
     template_name = "contacts/widgets/contact_picker.html"
 
-    def __init__(self, *, owner_id: int | None = None, attrs=None):
+    single = False
+
+    def __init__(self, *, owner_id: int | None = None, exclude_id: int | None = None, attrs=None):
         super().__init__(attrs)
         self.owner_id = owner_id
+        self.exclude_id = exclude_id
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
+        if not isinstance(value, list | tuple):
+            value = [value] if value not in (None, "") else []
         ids = []
-        for item in value or []:
+        for item in value:
             try:
                 ids.append(int(getattr(item, "pk", item)))
             except (TypeError, ValueError):
@@ -335,11 +344,13 @@ class ContactPicker(forms.SelectMultiple):
             )
             found = {c.pk: c for c in people}
             chosen = [found[i] for i in dict.fromkeys(ids) if i in found]
-        context["widget"]["chosen"] = chosen
+        context["widget"].update(chosen=chosen, single=self.single, exclude_id=self.exclude_id)
         return context
 
     def format_value(self, value):
-        return [str(getattr(v, "pk", v)) for v in (value or [])]
+        if not isinstance(value, list | tuple):
+            value = [value] if value not in (None, "") else []
+        return [str(getattr(v, "pk", v)) for v in value]
 
     def _render(self, template_name, context, renderer=None):
         # The project's template dirs (templates/contacts/widgets/), not the form renderer's.
@@ -347,6 +358,20 @@ class ContactPicker(forms.SelectMultiple):
 
     def optgroups(self, name, value, attrs=None):
         return []
+
+
+class ContactPickerSingle(ContactPicker):
+    """One contact (a foreign key such as introduced_by): picking another replaces it."""
+
+    single = True
+    allow_multiple_selected = False
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        # Like a checkbox: no value in the POST means "nobody", not "unchanged".
+        return False
 
 
 class InteractionForm(forms.ModelForm):

@@ -120,11 +120,12 @@ def contact_bulk(request: HttpRequest) -> HttpResponse:
 @require_GET
 def contact_picker(request: HttpRequest) -> HttpResponse:
     """Search results for the people picker of the interaction form (htmx fragment)."""
-    # The picker sends the people already chosen (field "contacts", maybe prefixed).
+    # The picker sends the people already chosen (its field, maybe prefixed) and,
+    # on a contact's form, the contact itself ("exclude").
     exclude = [
         int(v)
         for key in request.GET
-        if key.endswith("contacts")
+        if key.endswith(("contacts", "introduced_by")) or key == "exclude"
         for v in request.GET.getlist(key)
         if v.isdigit()
     ]

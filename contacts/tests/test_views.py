@@ -299,8 +299,25 @@ def test_feb_29_without_a_year_is_allowed(alice_client, alice):
 def test_introduced_by_must_be_my_contact(alice_client, alice, bob):
     theirs = make_contact(owner=bob)
     response = alice_client.post(reverse("contacts:create"), contact_post(introduced_by=str(theirs.pk)))
-    assert "Select a valid choice" in response.content.decode()
+    assert "Choose someone from your contacts." in response.content.decode()
     assert not Contact.objects.filter(owner=alice).exists()
+
+
+def test_introduced_by_is_a_search_not_a_list_of_everyone(alice_client, alice):
+    grace = make_contact(owner=alice, first_name="Grace", last_name="Hopper")
+    make_contact(owner=alice, first_name="Somebody", last_name="Else")
+    ada = make_contact(owner=alice, first_name="Ada", introduced_by=grace)
+    body = alice_client.get(reverse("contacts:edit", args=[ada.pk])).content.decode()
+    assert f'name="introduced_by" value="{grace.pk}" checked' in body
+    assert "Somebody Else" not in body
+    found = alice_client.get(reverse("contacts:picker"), {"q": "a", "exclude": ada.pk}).content.decode()
+    assert "Somebody Else" in found and "Ada " not in found
+    response = alice_client.post(
+        reverse("contacts:edit", args=[ada.pk]), contact_post(first_name="Ada", introduced_by="")
+    )
+    assert response.status_code == 302
+    ada.refresh_from_db()
+    assert ada.introduced_by is None
 
 
 def test_edit_changing_company_records_the_old_role_and_a_job_change(alice_client, alice):

@@ -117,3 +117,19 @@ def test_bulk_tagging_from_the_list_and_phone_layout(browser, live_server, login
         screenshot(page, "contact_detail_phone")
     finally:
         context.close()
+
+
+def test_pick_who_introduced_a_contact(page, live_server, login, screenshot):
+    alice = make_user("alice", tz="Europe/London")
+    seed_network(alice)
+    ada = make_contact(owner=alice, first_name="Ada", last_name="Lovelace")
+    login(page, "alice")
+    page.goto(f"{live_server.url}/contacts/{ada.pk}/edit/")
+    page.fill("#id_introduced_by", "hopp")
+    page.click(".picker-pick:has-text('Grace Hopper')")
+    screenshot(page, "contact_edit")
+    page.click("button:has-text('Save changes')")
+    page.wait_for_url(f"{live_server.url}/contacts/{ada.pk}/")
+    assert page.locator("#contact-card a:has-text('Grace Hopper')").is_visible()
+    ada.refresh_from_db()
+    assert ada.introduced_by.first_name == "Grace"
