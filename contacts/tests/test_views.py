@@ -480,6 +480,19 @@ def test_plain_post_log_redirects_back(alice_client, alice):
     assert Interaction.objects.filter(owner=alice).count() == 1
 
 
+def test_plain_post_log_with_errors_shows_the_contact_page_with_the_form(alice_client, alice):
+    contact = make_contact(owner=alice, first_name="Ada")
+    response = alice_client.post(
+        reverse("contacts:interaction_create", args=[contact.pk]),
+        log_post([contact.pk], **{"log-kind": "duel"}),
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1" in body and "Ada" in body and "Select a valid choice" in body
+    assert 'name="log-summary"' in body
+    assert not Interaction.objects.exists()
+
+
 def test_log_closes_the_open_check_in(alice_client, alice):
     contact = make_contact(owner=alice)
     check_in = make_reminder(contact=contact, kind="check_in", due_on=date(2026, 9, 1))
