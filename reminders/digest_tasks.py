@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from . import digests
 
+# A claim is live for DIGEST_LEASE; look again just after it.
+BUSY_RETRY_SECONDS = int(digests.DIGEST_LEASE.total_seconds()) + 60
+
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_digests_task(now: str | None = None) -> str:
@@ -47,16 +50,33 @@ def digest_send_batch_task(user_ids: list[int], now: str, date: str | None = Non
     )
     for user_id, period, today in result.failed:
         transaction.on_commit(partial(digest_send_task.delay, user_id, period, today.isoformat()))
+    for user_id, period, today in result.busy:
+        # Another worker holds the claim: look again once its lease is over, so a
+        # worker that died holding it cannot lose the digest.
+        transaction.on_commit(
+            partial(
+                digest_send_task.apply_async,
+                args=(user_id, period, today.isoformat()),
+                countdown=BUSY_RETRY_SECONDS,
+            )
+        )
     return result.summary
 
 
 @shared_task(
+    bind=True,
     autoretry_for=(SMTPException, OSError),
     retry_backoff=True,
     max_retries=8,
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def digest_send_task(user_id: int, period: str, today: str) -> bool:
-    """One user's digest for `period`; SMTP errors retry with backoff (the claim is released)."""
-    return digests.digest_send(user_id=user_id, period=period, today=dt.date.fromisoformat(today))
+def digest_send_task(self, user_id: int, period: str, today: str) -> bool:
+    """One user's digest for `period`; SMTP errors retry with backoff (the claim is released).
+
+    Claimed by another worker: look again after the lease (sent by then → nothing to do).
+    """
+    try:
+        return digests.digest_send(user_id=user_id, period=period, today=dt.date.fromisoformat(today))
+    except digests.DigestBusy as busy:
+        raise self.retry(exc=busy, countdown=BUSY_RETRY_SECONDS) from busy

@@ -131,16 +131,24 @@ class Digest:
         return bool(self.email) and (not self.is_empty or self.send_empty)
 
 
+class DigestBusy(Exception):
+    """Another worker holds the claim on this digest and has not marked it sent."""
+
+
 @dataclass
 class BatchResult:
     sent: int = 0
     skipped: int = 0
     failed: list[tuple[int, str, dt.date]] = field(default_factory=list)  # (user_id, period, today)
+    # Claimed by another worker and not sent yet: check again once the lease ends
+    # (if that worker died, the claim is free by then). Counted as skipped.
+    busy: list[tuple[int, str, dt.date]] = field(default_factory=list)
 
     def add(self, other: "BatchResult") -> None:
         self.sent += other.sent
         self.skipped += other.skipped
         self.failed.extend(other.failed)
+        self.busy.extend(other.busy)
 
     @property
     def summary(self) -> str:
@@ -535,7 +543,8 @@ def _rows_ensure(*, keys: Iterable[tuple[int, str]]) -> None:
 
 
 def _claim(*, user_id: int, period: str) -> bool:
-    """Claim the (user, period) row. True when this caller won it.
+    """Claim the (user, period) row. True when this caller won it, False when it
+    is sent already; DigestBusy when another worker holds a live claim.
 
     The conditional UPDATE is the lock: only one caller sees a row updated. A claim
     older than DIGEST_LEASE is free again (its worker died). The clock is read
@@ -543,11 +552,15 @@ def _claim(*, user_id: int, period: str) -> bool:
     """
     now = timezone.now()
     free = Q(claimed_at=None) | Q(claimed_at__lt=now - DIGEST_LEASE)
-    return bool(
-        DigestLog.objects.filter(free, user_id=user_id, period=period, sent_at=None).update(
-            claimed_at=now, attempts=F("attempts") + 1
-        )
+    won = DigestLog.objects.filter(free, user_id=user_id, period=period, sent_at=None).update(
+        claimed_at=now, attempts=F("attempts") + 1
     )
+    if won:
+        return True
+    # Lost: only the contended case pays this second query.
+    if DigestLog.objects.filter(user_id=user_id, period=period, sent_at=None).exists():
+        raise DigestBusy(f"digest {period} for user {user_id} is claimed by another worker")
+    return False
 
 
 def _error_text(error: BaseException) -> str:
@@ -571,7 +584,7 @@ def _deliver(*, digest: Digest, connection) -> bool:
     """
     message = emails.digest_message(digest=digest, connection=connection)
     if not _claim(user_id=digest.user_id, period=digest.period):
-        return False  # sent already, or another worker holds it
+        return False  # sent already (DigestBusy: another worker holds it)
     try:
         connection.open()  # a no-op when open: a batch reuses one SMTP session
         message.send()
@@ -594,12 +607,12 @@ def _sent_already(*, user_id: int, period: str) -> bool:
 def digest_send(*, user_id: int, period: str, today: dt.date) -> bool:
     """Send one user's digest for `period` unless it is sent or being sent.
 
-    True when this call delivered it. False when it was sent already, another
-    worker holds the claim, the user turned digests off or has no email, or there
-    is nothing to say (and the user did not ask for empty digests). A claim older
-    than DIGEST_LEASE is taken over, so a worker killed mid-send delays the digest
-    but never loses it. SMTP errors propagate after the claim is released, for the
-    task's retry.
+    True when this call delivered it. False when it was sent already, the user
+    turned digests off or has no email, or there is nothing to say (and the user
+    did not ask for empty digests). DigestBusy when another worker holds a live
+    claim: the caller checks again after DIGEST_LEASE, when a dead worker's claim
+    is free, so a worker killed mid-send delays the digest but never loses it.
+    SMTP errors propagate after the claim is released, for the task's retry.
     """
     if _sent_already(user_id=user_id, period=period):
         return False
@@ -663,6 +676,10 @@ def digest_send_batch(
         for digest in to_send:
             try:
                 delivered = _deliver(digest=digest, connection=connection)
+            except DigestBusy:
+                result.skipped += 1
+                result.busy.append((digest.user_id, digest.period, digest.today))
+                continue
             except (SMTPException, OSError) as error:
                 log.warning("digest for user %s (%s) failed: %s", digest.user_id, digest.period, error)
                 result.failed.append((digest.user_id, digest.period, digest.today))

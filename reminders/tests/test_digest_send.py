@@ -114,10 +114,14 @@ def test_smtp_down_then_up_sends_exactly_one(alice, smtp_down):
     assert log.sent_at is not None and log.attempts == 2 and log.last_error == ""
 
 
-def test_a_claim_held_by_a_live_worker_is_respected(alice, smtp_server):
+def test_a_claim_held_by_a_live_worker_is_respected_and_reported_busy(alice, smtp_server):
     make_network(alice)
     DigestLog.objects.create(user=alice, period=PERIOD, claimed_at=timezone.now() - dt.timedelta(minutes=1))
-    assert send(alice) is False
+    with pytest.raises(digests.DigestBusy):
+        send(alice)
+    assert smtp_server.messages == []
+    result = digests.digest_send_batch(user_ids=[alice.pk], now=timezone.now(), date=TODAY)
+    assert (result.sent, result.skipped, result.busy) == (0, 1, [(alice.pk, PERIOD, TODAY)])
     assert smtp_server.messages == []
 
 
@@ -269,6 +273,8 @@ def test_two_concurrent_sends_deliver_one_email(postgres_url, smtp_server):
         try:
             start.wait()
             results.append(digests.digest_send(user_id=alice.pk, period=period, today=TODAY))
+        except digests.DigestBusy:
+            results.append(False)  # the other one holds the claim
         except BaseException as error:  # noqa: BLE001 - surfaced by the assert below
             errors.append(error)
         finally:

@@ -10,6 +10,7 @@ from smtplib import SMTPException
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from contacts.tests.factories import make_user
 from crm.models import JobRun
@@ -65,6 +66,28 @@ def test_a_failed_user_in_a_batch_gets_its_own_retrying_task(
     smtp_server.handler.refuse.clear()
     assert digest_tasks.digest_send_task(*retry.args) is True
     assert sorted(smtp_server.recipients()) == ["alice@example.com", "bob@example.com"]
+
+
+def test_a_digest_claimed_by_another_worker_is_looked_at_again_after_the_lease(
+    db, smtp_server, django_capture_on_commit_callbacks
+):
+    """If that worker died holding the claim, the digest still goes out (never zero times)."""
+    alice = make_user("alice")
+    make_network(alice)
+    DigestLog.objects.create(user=alice, period="2027-02-25", claimed_at=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        summary = digest_tasks.digest_send_batch_task([alice.pk], NOW.isoformat(), TODAY.isoformat())
+
+    assert summary == "sent=0 skipped=1 failed=0"
+    (later,) = callbacks
+    assert later.func == digest_tasks.digest_send_task.apply_async
+    assert later.keywords["args"] == (alice.pk, "2027-02-25", "2027-02-25")
+    assert later.keywords["countdown"] > digests.DIGEST_LEASE.total_seconds()
+    # The lease runs out (the claiming worker died): the delayed task sends it.
+    DigestLog.objects.filter(user=alice).update(claimed_at=timezone.now() - digests.DIGEST_LEASE)
+    assert digest_tasks.digest_send_task(*later.keywords["args"]) is True
+    assert smtp_server.recipients() == ["alice@example.com"]
 
 
 def test_the_per_user_task_retries_smtp_errors_with_backoff_and_survives_a_lost_worker():
