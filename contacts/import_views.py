@@ -61,6 +61,16 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_start(request: HttpRequest) -> HttpResponse:
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if request.method == "POST" and declared > settings.IMPORT_MAX_BYTES + 64 * 1024:
+        # Refuse before Django spools a huge upload to disk (the form re-checks the real bytes).
+        context = {
+            "form": ImportUploadForm(),
+            "recent": [],
+            "max_size": _human(settings.IMPORT_MAX_BYTES),
+            "upload_error": f"The file is larger than the {_human(settings.IMPORT_MAX_BYTES)} limit.",
+        }
+        return render(request, "contacts/import.html", context)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -159,3 +159,27 @@ def test_import_command_exits_1_with_one_line(alice, tmp_path):
     )
     assert done.returncode == 1
     assert done.stderr.strip() == "CommandError: The file is empty."
+
+
+@pytest.mark.parametrize("fmt", ["vcard", "csv", "json"])
+def test_export_query_count_does_not_grow_with_contacts(alice, fmt):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contacts.importing.exporting import EXPORTERS
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            "".join(EXPORTERS[fmt][0](owner=alice))
+        return len(ctx.captured_queries)
+
+    for i in range(5):
+        make_contact(
+            owner=alice, emails=[f"a{i}@example.com"], phones=["+1 555"], tags=[make_tag(owner=alice)]
+        )
+    small = count()
+    for i in range(60):
+        make_contact(
+            owner=alice, emails=[f"b{i}@example.com"], phones=["+1 555"], tags=[make_tag(owner=alice)]
+        )
+    assert count() == small

@@ -165,3 +165,14 @@ def test_settings_page_shows_feed_exports_and_links(alice_client, alice):
     assert alice.profile.calendar_token in body
     assert reverse("contacts:import") in body and reverse("contacts:duplicates") in body
     assert reverse("contacts:export_download", args=["vcard"]) in body
+
+
+def test_huge_declared_upload_is_refused_before_reading(alice_client, settings):
+    settings.IMPORT_MAX_BYTES = 1000
+    body = b"x" * 200_000
+    response = alice_client.post(
+        reverse("contacts:import"), data=body, content_type="multipart/form-data; boundary=zzz"
+    )
+    assert response.status_code == 200
+    assert "larger than the 1000 bytes limit" in response.content.decode()
+    assert not ImportJob.objects.exists()
