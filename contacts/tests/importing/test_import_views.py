@@ -176,3 +176,18 @@ def test_huge_declared_upload_is_refused_before_reading(alice_client, settings):
     assert response.status_code == 200
     assert "larger than the 1000 bytes limit" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_task_is_redelivery_safe(alice_client, alice):
+    from contacts.tasks import import_job_run_task
+
+    assert import_job_run_task.acks_late and import_job_run_task.reject_on_worker_lost
+    upload(alice_client, "generic.csv")
+    job = ImportJob.objects.get(owner=alice)
+    # A worker died mid-import: the row says running, its transaction was rolled back.
+    ImportJob.objects.filter(pk=job.pk).update(message="Importing", status="running")
+    import_job_run_task(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 2)
+    import_job_run_task(job.pk)  # delivered again after it finished: nothing happens
+    assert Contact.objects.filter(owner=alice).count() == 2
