@@ -53,7 +53,10 @@ def test_preview_then_confirm_creates_rows_owned_by_the_chosen_user(admin_client
     assert confirm["owner"] == str(alice.pk)
     done = admin_client.post(reverse("admin:contacts_contact_process_import"), confirm)
     assert done.status_code == 302
-    assert sorted(Contact.objects.filter(owner=alice).values_list("first_name", flat=True)) == ["Ada", "Grace"]
+    assert sorted(Contact.objects.filter(owner=alice).values_list("first_name", flat=True)) == [
+        "Ada",
+        "Grace",
+    ]
     assert not Contact.objects.filter(owner=bob).exists()
     assert ContactEmail.objects.get(value="ada@example.org").contact.owner == alice
 
