@@ -347,6 +347,12 @@ class _Importer:
             "contact_id", "value"
         ):
             phones.setdefault(cid, set()).add(phone_key(value))
+        tags_of: dict[int, set[str]] = {}
+        if wanted and any(row["tags"] for row in rows):
+            for cid, name in Contact.tags.through.objects.filter(contact_id__in=wanted).values_list(
+                "contact_id", "tag__name"
+            ):
+                tags_of.setdefault(cid, set()).add(name.lower())
         pending: list[_Pending] = []
         new_emails: list[ContactEmail] = []
         new_phones: list[ContactPhone] = []
@@ -385,13 +391,18 @@ class _Importer:
                         known.add(phone_key(value))
                         new_phones.append(ContactPhone(contact_id=contact.pk, value=value, label=label))
                         what.append(f"phone {value}")
+                have_tags = tags_of.setdefault(contact.pk, set())
                 for tag in row["tags"]:
-                    tag_links.append((contact.pk, tag))
+                    if tag.lower() not in have_tags:
+                        have_tags.add(tag.lower())
+                        tag_links.append((contact.pk, tag))
+                        what.append(f"tag {tag}")
                 if row.get("connected_on") and contact.pk not in self.connected:
                     self.connected.add(contact.pk)
                     connections.append((contact.pk, row["connected_on"]))
                     what.append("LinkedIn connection date")
-                self.touched.add(contact.pk)
+                if what:
+                    self.touched.add(contact.pk)
             if what:
                 self.report.updated += 1
                 target = match.contact if isinstance(match, _Pending) else loaded[match]

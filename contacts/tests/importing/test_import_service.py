@@ -249,3 +249,14 @@ def test_query_count_does_not_grow_with_rows(alice, bob):
     assert big_other == small_other
     assert big_inserts < 1000 / 5
     assert Contact.objects.filter(owner=bob).count() == 1000
+
+
+def test_new_tags_on_a_match_are_added_and_reported_once(alice):
+    run(alice, "google_contacts.csv")
+    data = b"Name,Email,Tags\nLinus Torvalds,linus@lf.example,kernel; Open Source\n"
+    report = import_run(owner=alice, data=data, today=TODAY)
+    assert report.updated == 1 and report.merged[0]["fields"] == ["tag kernel"]
+    linus = Contact.objects.get(owner=alice, first_name="Linus")
+    assert sorted(linus.tags.values_list("name", flat=True)) == ["Open Source", "kernel"]
+    again = import_run(owner=alice, data=data, today=TODAY)
+    assert (again.updated, again.skipped) == (0, 1)
