@@ -328,7 +328,11 @@ def demo_network_create(
             chosen.add("london")
         if contact.title == "Founder & CEO":
             chosen.add("founders")
-        if contact.company == "Northwind Analytics" and contact.relationship == Relationship.COLLEAGUE:
+        if (
+            contact.company == "Northwind Analytics"
+            or contact.relationship == Relationship.COLLEAGUE
+            and rng.random() < 0.2
+        ):
             chosen.add("ex-northwind")
         if contact.title in ("Head of Talent", "Technical Recruiter", "VP Engineering"):
             chosen.add("hiring")

@@ -234,3 +234,17 @@ def contact_had_interaction_before(*, contact: Contact, before: date | None = No
     if before is not None:
         qs = qs.filter(occurred_on__lt=before)
     return qs.exists()
+
+
+def contact_interaction_counts(*, contact: Contact) -> tuple[int, int]:
+    """(all interactions with the contact, those with nobody else) — the delete page says both."""
+    through = Interaction.contacts.through
+    mine = through.objects.filter(contact_id=contact.pk).values("interaction_id")
+    shared = (
+        through.objects.filter(interaction_id__in=mine)
+        .exclude(contact_id=contact.pk)
+        .values("interaction_id")
+    )
+    total = through.objects.filter(contact_id=contact.pk).count()
+    lonely = through.objects.filter(contact_id=contact.pk).exclude(interaction_id__in=shared).count()
+    return total, lonely

@@ -297,10 +297,11 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.contact_delete(contact=contact)
         messages.success(request, f"{name} deleted.")
         return redirect("contacts:list")
+    total, lonely = selectors.contact_interaction_counts(contact=contact)
     return render(
         request,
         "contacts/contact_confirm_delete.html",
-        {"contact": contact, "interaction_count": contact.interactions.count()},
+        {"contact": contact, "interaction_count": lonely, "shared_count": total - lonely},
     )
 
 

@@ -566,6 +566,7 @@ def test_delete_asks_first_then_deletes_with_lonely_interactions(alice_client, a
     shared = make_interaction(contacts=[contact, friend])
     confirm = alice_client.get(reverse("contacts:delete", args=[contact.pk]))
     assert confirm.status_code == 200 and "Delete Ada" in confirm.content.decode()
+    assert "the 1 interaction logged only with them; 1 shared interaction stays" in confirm.content.decode()
     assert Contact.objects.filter(pk=contact.pk).exists()
     response = alice_client.post(reverse("contacts:delete", args=[contact.pk]))
     assert response.status_code == 302
