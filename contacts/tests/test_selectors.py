@@ -6,11 +6,13 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contacts import selectors
 from contacts.models import Contact, ContactEmail, Interaction, Tag
 from contacts.selectors import ContactFilters
-from contacts.tests.factories import make_contact, make_interaction, make_tag
+from contacts.tests.factories import make_contact, make_interaction, make_tag, make_user
 
 
 def seed_contacts(owner, n: int) -> list[Contact]:
@@ -150,3 +152,42 @@ def test_contact_get_for_user_is_404_for_someone_else(alice, bob):
     contact = make_contact(owner=alice)
     with pytest.raises(Http404):
         selectors.contact_get_for_user(owner=bob, pk=contact.pk)
+
+
+WORDS = ["ada", "lace", "acme", "grace", "navy", "lon", "vc"]
+person = st.fixed_dictionaries(
+    {
+        "first_name": st.sampled_from(["Ada", "Grace", "Alan", "Katherine"]),
+        "last_name": st.sampled_from(["Lovelace", "Hopper", "", "Navy"]),
+        "company": st.sampled_from(["Acme", "Navy Labs", "", "ACME London"]),
+        "email": st.sampled_from(["", "ada@acme.org", "g@navy.mil", "x@lon.example"]),
+        "tag": st.sampled_from(["", "vc", "london", "Investors"]),
+        "archived": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=st.lists(person, max_size=6), words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=2))
+def test_search_finds_exactly_the_contacts_matching_every_word(db, people, words):
+    """The selector agrees with a plain-Python reading of the search rule."""
+    owner = make_user()
+    expected = set()
+    for p in people:
+        tags = [Tag.objects.get_or_create(owner=owner, name=p["tag"])[0]] if p["tag"] else []
+        contact = make_contact(
+            owner=owner,
+            first_name=p["first_name"],
+            last_name=p["last_name"],
+            company=p["company"],
+            title="",
+            archived=p["archived"],
+            emails=[p["email"]] if p["email"] else [],
+            tags=tags,
+        )
+        haystack = [p["first_name"], p["last_name"], p["company"], p["email"], p["tag"]]
+        if not p["archived"] and all(any(w in h.lower() for h in haystack) for w in words):
+            expected.add(contact.pk)
+    page = selectors.contact_list(owner=owner, filters=ContactFilters(q=" ".join(words)))
+    assert {c.pk for c in page.object_list} == expected
+    assert page.paginator.count == len(expected)
