@@ -66,6 +66,10 @@ def test_add_contact_and_log_an_interaction_without_a_reload(page, live_server, 
     # Log an interaction: one click opens the form, one saves it; the page is not reloaded.
     page.evaluate("window.__sameDocument = true")
     page.click("#log-toggle")
+    # A first meeting: the follow-up is suggested 2 days after the date, and follows it.
+    page.fill("input[name=log-occurred_on]", "2026-11-02")
+    page.dispatch_event("input[name=log-occurred_on]", "change")
+    assert page.input_value("input[name=log-follow_up_on]") == "2026-11-04"
     page.fill("textarea[name=log-summary]", "Talked about the Analytical Engine")
     page.select_option("select[name=log-kind]", "call")
     page.check("input[name=log-exchange][value=gave]")
@@ -77,11 +81,12 @@ def test_add_contact_and_log_an_interaction_without_a_reload(page, live_server, 
     assert page.evaluate("window.__sameDocument === true")
     assert "Call" in item.inner_text() and "gave" in item.inner_text()
     assert page.locator("#logged-note").is_visible()
-    assert "today" in page.locator("#contact-card").inner_text()  # "Last talked" swapped out-of-band
+    assert "3 weeks ago" in page.locator("#contact-card").inner_text()  # "Last talked", swapped out-of-band
 
     interaction = Interaction.objects.get(owner=alice, summary="Talked about the Analytical Engine")
     assert {c.first_name for c in interaction.contacts.all()} == {"Ada", "Grace"}
     assert interaction.exchange == "gave"
+    assert (interaction.occurred_on, interaction.follow_up_on) == (date(2026, 11, 2), date(2026, 11, 4))
     screenshot(page, "contact_detail")
 
     page.goto(f"{live_server.url}/contacts/")
