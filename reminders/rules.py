@@ -6,8 +6,22 @@ rules can be tested exhaustively. All dates are the user's local dates.
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
+
+
+@lru_cache(maxsize=256)
+def _months(n: int) -> relativedelta:
+    # relativedelta objects are immutable in use; building one per contact is the
+    # job's hottest line, so they are shared.
+    return relativedelta(months=n)
+
+
+@lru_cache(maxsize=512)
+def _years(n: int) -> relativedelta:
+    return relativedelta(years=n)
+
 
 # A year-less birthday is anchored in a leap year, so Feb 29 stays a valid origin.
 LEAP_ANCHOR_YEAR = 2000
@@ -21,7 +35,7 @@ def next_check_in(base: date, cadence_months: int) -> date:
     """
     if cadence_months < 1:
         raise ValueError("cadence_months must be at least 1")
-    return base + relativedelta(months=cadence_months)
+    return base + _months(cadence_months)
 
 
 def cadence_months(*, contact_cadence: int | None, tag_cadences: Iterable[int | None], default: int) -> int:
@@ -61,7 +75,7 @@ def yearly_on(origin: date, year: int) -> date:
 
     Feb 29 falls on Feb 28 in common years, and comes back to Feb 29 in leap years.
     """
-    return origin + relativedelta(years=year - origin.year)
+    return origin + _years(year - origin.year)
 
 
 def birthday_origin(*, month: int, day: int, year: int | None) -> date:
