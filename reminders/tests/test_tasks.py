@@ -1,0 +1,56 @@
+"""The Celery entry points: options, fan-out after commit, thin wrappers."""
+
+from datetime import date
+
+import pytest
+
+from contacts.tests.factories import make_contact, make_user
+from crm.celery import app
+from crm.models import JobRun
+from reminders import tasks
+from reminders.models import Reminder
+
+from .helpers import at
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_task_acks_late_and_is_redelivered_when_a_worker_dies():
+    for task in (tasks.generate_reminders_task, tasks.generate_reminders_batch_task):
+        assert task.acks_late is True
+        assert task.reject_on_worker_lost is True
+
+
+def test_beat_schedule_names_the_fan_out_task():
+    names = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "reminders.tasks.generate_reminders_task" in names
+    assert tasks.generate_reminders_task.name == "reminders.tasks.generate_reminders_task"
+
+
+def test_fan_out_enqueues_one_batch_per_group_of_users_after_commit(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    users = [make_user() for _ in range(5)]
+    sent = []
+    monkeypatch.setattr(tasks.generate_reminders_batch_task, "delay", lambda *args: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert tasks.generate_reminders_task(today="2027-01-10", batch_size=2) == 3
+    assert sent == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    assert [ids for ids, _ in sent] == [[u.pk for u in users[:2]], [u.pk for u in users[2:4]], [users[4].pk]]
+    assert {today for _, today in sent} == {"2027-01-10"}
+
+
+def test_batch_task_raises_reminders_and_records_the_run():
+    user = make_user()
+    contact = make_contact(
+        owner=user,
+        created_at=at(date(2026, 1, 1)),
+        checkin_cadence_months=0,
+        birthday_month=1,
+        birthday_day=10,
+    )
+    assert tasks.generate_reminders_batch_task([user.pk], "2027-01-10") == 1
+    assert Reminder.objects.get().contact_id == contact.pk
+    assert "created=1" in JobRun.objects.get(name="generate_reminders").last_summary
