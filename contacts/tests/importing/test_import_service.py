@@ -260,3 +260,22 @@ def test_new_tags_on_a_match_are_added_and_reported_once(alice):
     assert sorted(linus.tags.values_list("name", flat=True)) == ["Open Source", "kernel"]
     again = import_run(owner=alice, data=data, today=TODAY)
     assert (again.updated, again.skipped) == (0, 1)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Pacific/Auckland", "America/Los_Angeles"])
+def test_schedule_set_at_insert_equals_the_reminder_engines(db, tz):
+    """New contacts get next_check_in at insert (no second write); it must match the engine."""
+    from contacts.tests.factories import make_tag
+    from reminders.services import contacts_schedule_refresh
+
+    owner = make_user(f"sched-{tz.replace('/', '-')}", tz=tz, strong_cadence_months=2, weak_cadence_months=5)
+    make_tag(owner=owner, name="investors", checkin_cadence_months=1)
+    run(owner, "linkedin_connections.csv")
+    import_run(owner=owner, data=(FIXTURES / "generic.csv").read_bytes(), today=TODAY)  # strong tie, tags
+    import_run(owner=owner, data=b"Name,Tags\nIvy Investor,investors\nNora Never,\n", today=TODAY)
+    before = dict(Contact.objects.filter(owner=owner).values_list("pk", "next_check_in"))
+    last = dict(Contact.objects.filter(owner=owner).values_list("pk", "last_interaction_on"))
+    contacts_schedule_refresh(contact_ids=list(before))
+    assert dict(Contact.objects.filter(owner=owner).values_list("pk", "next_check_in")) == before
+    assert dict(Contact.objects.filter(owner=owner).values_list("pk", "last_interaction_on")) == last
+    assert all(before.values())
