@@ -106,9 +106,12 @@ def event_window(*, last_run_on: date | None, today: date, created_on: date) -> 
     """The (after, until] window of birthdays/anniversaries a run raises (rule 5).
 
     Everything after the user's last completed run and up to today; the first run
-    covers today only; never a date before the contact was created.
+    covers today only; never a date before the contact was created. Today itself is
+    always in the window, so a contact added after today's first hourly run still
+    gets today's birthday on the next one (the unique constraint dedups the rest).
     """
-    after = last_run_on if last_run_on is not None else today - timedelta(days=1)
+    yesterday = today - timedelta(days=1)
+    after = yesterday if last_run_on is None else min(last_run_on, yesterday)
     after = max(after, created_on - timedelta(days=1))
     return after, today
 

@@ -6,7 +6,7 @@ the reminders page calls `reminder_done`, `reminder_done_and_log`, `reminder_sno
 and `reminder_dismiss`.
 
 Exactly once comes from the database: Reminder is unique on (contact, kind, due_on)
-and rows are inserted with `bulk_create(ignore_conflicts=True)`, so a second run, a
+and rows are inserted with `INSERT … ON CONFLICT DO NOTHING`, so a second run, a
 concurrent run or a re-run after a crash half-way adds nothing twice; a user's
 `Profile.reminders_run_on` moves only after their reminders are committed, so a
 crashed run is redone, never skipped. State changes on a reminder are conditional

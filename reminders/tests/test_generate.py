@@ -173,6 +173,17 @@ def test_a_ten_day_gap_is_caught_up(alice):
     assert not Reminder.objects.filter(contact=late).exists()
 
 
+def test_contact_added_after_todays_run_gets_todays_birthday_on_the_next_run(alice):
+    run(D0)
+    contact = make_contact(
+        owner=alice, created_at=at(D0, 15), checkin_cadence_months=0, birthday_month=1, birthday_day=10
+    )
+    assert run(D0) == 1
+    assert keys() == {(contact.pk, "birthday", D0)}
+    services.reminder_done(reminder=Reminder.objects.get(), today=D0)
+    assert run(D0) == 0  # done stays done: the row exists, nothing is raised twice
+
+
 def test_run_date_is_recorded_only_forward(alice):
     run(D0)
     alice.profile.refresh_from_db()

@@ -162,6 +162,14 @@ def test_window_after_a_gap_covers_every_day_missed():
     )
 
 
+def test_a_second_run_the_same_day_still_covers_today():
+    today = date(2027, 6, 11)
+    assert rules.event_window(last_run_on=today, today=today, created_on=date(2020, 1, 1)) == (
+        date(2027, 6, 10),
+        today,
+    )
+
+
 def test_window_never_starts_before_the_contact_was_created():
     today = date(2027, 6, 11)
     after, _ = rules.event_window(last_run_on=date(2027, 6, 1), today=today, created_on=date(2027, 6, 5))
