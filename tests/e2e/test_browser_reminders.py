@@ -79,13 +79,16 @@ def test_done_and_snooze_remove_rows_without_reload(page, live_server, login, sc
 
     grace = page.locator(f"#reminder-{rows['grace'].pk}")
     grace.locator("[data-action=snooze]").click()
+    screenshot(page, "reminders-snooze", full_page=False)
     grace.locator("[data-snooze='1 week']").click()
     grace.wait_for(state="detached")
 
     linus = page.locator(f"#reminder-{rows['linus'].pk}")
     linus.locator("[data-action=log]").click()
+    linus.locator(".collapse.show").wait_for()
     linus.locator("select[name=kind]").select_option("call")
     linus.locator("input[name=summary]").fill("Congratulated him")
+    screenshot(page, "reminders-log", full_page=False)
     linus.locator("button[type=submit]", has_text="Save").click()
     linus.wait_for(state="detached")
 
@@ -117,3 +120,11 @@ def test_dashboard_on_a_phone(browser, live_server, screenshot):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "dashboard-phone")
     context.close()
+
+
+def test_empty_dashboard_says_what_to_do(page, live_server, login, screenshot):
+    make_user("newbie")
+    login(page, "newbie")
+    assert page.locator("#empty-state").is_visible()
+    assert page.get_by_role("link", name="Add a contact").is_visible()
+    screenshot(page, "dashboard-empty")
