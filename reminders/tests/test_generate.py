@@ -434,3 +434,29 @@ def test_command_refuses_bad_options_and_writes_nothing(alice, args, message):
         call_command("generate_reminders", *args)
     assert not Reminder.objects.exists()
     assert not JobRun.objects.exists()
+
+
+def test_a_crash_half_way_is_redone_without_duplicates_or_gaps(alice, bob, monkeypatch):
+    for owner in (alice, bob):
+        for _ in range(3):
+            make_contact(owner=owner, created_at=CREATED, birthday_month=1, birthday_day=10)
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)  # several chunks, so the crash lands in the middle
+    real_insert = services._insert_reminders
+    calls = {"n": 0}
+
+    def dies_on_the_second_chunk(new, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("worker killed")  # stands in for a process dying mid-run
+        return real_insert(new, **kwargs)
+
+    monkeypatch.setattr(services, "_insert_reminders", dies_on_the_second_chunk)
+    with pytest.raises(OSError):
+        run(D0)
+    half = Reminder.objects.count()
+    assert 0 < half < 12
+    alice.profile.refresh_from_db()
+    assert alice.profile.reminders_run_on is None  # not marked done: the next run redoes it
+    monkeypatch.setattr(services, "_insert_reminders", real_insert)
+    assert run(D0) == 12 - half
+    assert Reminder.objects.count() == 12  # 6 birthdays + 6 check-ins, none twice
