@@ -42,6 +42,11 @@ CHUNK_SIZE = 2000
 CONNECTED_SUMMARY = "Connected on LinkedIn"
 FILLABLE = ("last_name", "company", "title", "industry", "location", "linkedin_url", "how_we_met", "notes")
 _MAX = {f.name: f.max_length for f in Contact._meta.concrete_fields if getattr(f, "max_length", None)}
+# The text fields a row carries, with their column limits (PostgreSQL enforces them).
+_ROW_LIMITS = [
+    (name, _MAX[name])
+    for name in ("first_name", "last_name", "company", "title", "industry", "location", "how_we_met")
+]
 _email_ok = EmailValidator()
 _LINKEDIN_OK = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com/\S+$")
 CONTACT_COLUMNS = [f.attname for f in Contact._meta.concrete_fields if not f.primary_key]
@@ -354,8 +359,8 @@ class _Importer:
             ):
                 tags_of.setdefault(cid, set()).add(name.lower())
         pending: list[_Pending] = []
-        new_emails: list[ContactEmail] = []
-        new_phones: list[ContactPhone] = []
+        new_emails: list[tuple[int, str, str]] = []
+        new_phones: list[tuple[int, str, str]] = []
         tag_links: list[tuple[Any, str]] = []
         connections: list[tuple[Any, date]] = []
         changed: dict[int, set[str]] = {}
@@ -383,13 +388,13 @@ class _Importer:
                 for value, label in row["emails"]:
                     if email_key(value) not in self.by_email:
                         self.by_email[email_key(value)] = contact.pk
-                        new_emails.append(ContactEmail(contact_id=contact.pk, value=value, label=label))
+                        new_emails.append((contact.pk, value, label))
                         what.append(f"email {value}")
                 known = phones.setdefault(contact.pk, set())
                 for value, label in row["phones"]:
                     if phone_key(value) not in known:
                         known.add(phone_key(value))
-                        new_phones.append(ContactPhone(contact_id=contact.pk, value=value, label=label))
+                        new_phones.append((contact.pk, value, label))
                         what.append(f"phone {value}")
                 have_tags = tags_of.setdefault(contact.pk, set())
                 for tag in row["tags"]:
@@ -424,8 +429,8 @@ class _Importer:
             row["first_name"], row["last_name"] = row["last_name"], ""
         if not row["first_name"]:
             return "the row has no name (first or last name is required)"
-        for key, limit in _MAX.items():
-            if isinstance(row.get(key), str) and len(row[key]) > limit:
+        for key, limit in _ROW_LIMITS:
+            if len(row[key]) > limit:
                 row[key] = row[key][:limit]
         emails = []
         for value, label in row["emails"]:
@@ -460,7 +465,9 @@ class _Importer:
         # row["linkedin_url"] is normalised by _clean already: it is its own key.
         if row["linkedin_url"] and (found := self.by_linkedin.get(row["linkedin_url"])) is not None:
             return found
-        key = name_key(row["first_name"], row["last_name"], row["company"])
+        key = row.get("_name_key", False)
+        if key is False:  # computed once per row: _match runs twice, _new once more
+            key = row["_name_key"] = name_key(row["first_name"], row["last_name"], row["company"])
         return self.by_name.get(key) if key else None
 
     def _new(self, row: dict) -> _Pending:
@@ -485,7 +492,7 @@ class _Importer:
             key = row["linkedin_url"]
             self.by_linkedin.setdefault(key, item)
             item.keys.append(("linkedin", key))
-        if key := name_key(row["first_name"], row["last_name"], row["company"]):
+        if key := row.get("_name_key") or name_key(row["first_name"], row["last_name"], row["company"]):
             self.by_name.setdefault(key, item)
             item.keys.append(("name", key))
         item.phones = list(row["phones"])
@@ -546,8 +553,8 @@ class _Importer:
     def _flush(
         self,
         pending: list[_Pending],
-        new_emails: list[ContactEmail],
-        new_phones: list[ContactPhone],
+        new_emails: list[tuple[int, str, str]],
+        new_phones: list[tuple[int, str, str]],
         tag_links: list[tuple[Any, str]],
         connections: list[tuple[Any, date]],
         loaded: dict[int, Contact],
@@ -574,8 +581,8 @@ class _Importer:
                 index = {"email": self.by_email, "linkedin": self.by_linkedin, "name": self.by_name}[kind]
                 if index.get(key) is item:
                     index[key] = pk  # keep ints in the indexes, not whole objects
-            new_emails.extend(ContactEmail(contact_id=pk, value=v, label=lbl) for v, lbl in item.emails)
-            new_phones.extend(ContactPhone(contact_id=pk, value=v, label=lbl) for v, lbl in item.phones)
+            new_emails.extend((pk, v, lbl) for v, lbl in item.emails)
+            new_phones.extend((pk, v, lbl) for v, lbl in item.phones)
             tag_links.extend((pk, t) for t in item.tags)
             if item.connected_on:
                 self.connected.add(pk)
@@ -589,13 +596,13 @@ class _Importer:
         fast_insert(
             ContactEmail,
             ["contact_id", "value", "label"],
-            [(e.contact_id, e.value, e.label) for e in new_emails],
+            new_emails,
             with_ids=False,
         )
         fast_insert(
             ContactPhone,
             ["contact_id", "value", "label"],
-            [(p.contact_id, p.value, p.label) for p in new_phones],
+            new_phones,
             with_ids=False,
         )
         self._link_tags(tag_links)
