@@ -49,9 +49,7 @@ def _seed() -> int:
         )
         rows = []
         for i in range(PER_USER):
-            created = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(
-                minutes=rng.randrange(0, 3 * 365 * 1440)
-            )
+            created = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 3 * 365 * 1440))
             fields = {
                 "owner": user,
                 "first_name": f"P{i}",
