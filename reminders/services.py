@@ -184,11 +184,34 @@ def _check_in_due(
     )
 
 
-def _contact_chunks(queryset) -> Iterator[list[dict]]:
-    """The contacts as lists of value dicts, CHUNK_SIZE at a time, by keyset on id."""
+def _contact_chunks(queryset, result: "RunResult | None" = None) -> Iterator[list[dict]]:
+    """The contacts as lists of value dicts, CHUNK_SIZE at a time, by keyset on id.
+
+    A row the driver cannot even read (an impossible date stored as text in
+    SQLite) would fail its whole chunk: that chunk is then read row by row, and
+    the unreadable row is logged and skipped.
+    """
     last_id = 0
     while True:
-        rows = list(queryset.filter(pk__gt=last_id).order_by("pk").values(*_CONTACT_FIELDS)[:CHUNK_SIZE])
+        page = queryset.filter(pk__gt=last_id).order_by("pk")
+        try:
+            rows = list(page.values(*_CONTACT_FIELDS)[:CHUNK_SIZE])
+        except ValueError:
+            ids = list(page.values_list("pk", flat=True)[:CHUNK_SIZE])
+            if not ids:
+                return
+            rows = []
+            for pk in ids:
+                try:
+                    rows.extend(Contact.objects.filter(pk=pk).values(*_CONTACT_FIELDS))
+                except ValueError as exc:
+                    if result is not None:
+                        result.skipped_rows += 1
+                    log.error("generate_reminders: skipping unreadable contact %s: %s", pk, exc)
+            if rows:
+                yield rows
+            last_id = ids[-1]
+            continue
         if not rows:
             return
         yield rows
@@ -456,7 +479,7 @@ def reminders_generate_batch(
         return result
     _wake_snoozed(clocks)
     contacts = Contact.objects.filter(owner_id__in=list(clocks))
-    for rows in _contact_chunks(contacts):
+    for rows in _contact_chunks(contacts, result):
         _generate_chunk(rows, clocks, result, now=now)
     _mark_run(clocks)
     return result

@@ -359,6 +359,24 @@ def test_one_corrupt_row_is_logged_and_skipped(alice, caplog):
     assert "skipped_rows=1" in JobRun.objects.get(name="generate_reminders").last_summary
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL cannot store an impossible date")
+def test_an_unreadable_date_is_logged_and_skipped(alice, caplog):
+    bad = make_contact(
+        owner=alice, created_at=CREATED, checkin_cadence_months=0, started_on=date(2020, 1, 10)
+    )
+    good = make_contact(
+        owner=alice, created_at=CREATED, checkin_cadence_months=0, started_on=date(2020, 1, 10)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Contact._meta.db_table} SET started_on = '2020-02-30' WHERE id = %s", [bad.pk]
+        )
+    with caplog.at_level(logging.ERROR, logger="reminders.services"):
+        assert run(D0) == 1
+    assert keys() == {(good.pk, "work_anniversary", D0)}
+    assert f"skipping unreadable contact {bad.pk}" in caplog.text
+
+
 def test_an_unknown_time_zone_in_the_database_falls_back_to_utc(db, caplog):
     user = make_user()
     contact = make_contact(
