@@ -36,8 +36,14 @@ def _manage(env: dict, *args: str) -> str:
 
 
 def _children(pid: int) -> list[int]:
+    """The script's long-running children (not its transient `sleep`)."""
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    pids = [int(p) for p in out.split()]
+    return [
+        p
+        for p in pids
+        if Path(f"/proc/{p}/comm").exists() and Path(f"/proc/{p}/comm").read_text().strip() != "sleep"
+    ]
 
 
 def _alive(pid: int) -> bool:
