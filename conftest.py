@@ -73,3 +73,9 @@ from hypothesis import settings as hypothesis_settings  # noqa: E402
 hypothesis_settings.register_profile("default", deadline=None, max_examples=100)
 hypothesis_settings.register_profile("ci", deadline=None, max_examples=150)
 hypothesis_settings.load_profile("ci" if IN_CI else "default")
+
+
+@pytest.fixture(autouse=True)
+def _process_local_cache(settings):
+    """Each test process gets its own cache: xdist workers must not share import progress keys."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

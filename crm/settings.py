@@ -186,6 +186,25 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Cache --------------------------------------------------------------------
+# Shared between web and worker processes (the import progress bar is written by
+# the worker and read by the web process): a file cache in embedded mode, Redis in
+# production (CACHE_URL=redis://host:6379/1), locmem:// for a single process.
+CACHE_URL = env_str("CACHE_URL", "file://")
+if CACHE_URL.startswith("redis://") or CACHE_URL.startswith("rediss://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_URL.startswith("file://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_URL.removeprefix("file://") or str(VAR_DIR / "cache"),
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be file://[path], redis://… or locmem://, got {CACHE_URL!r}")
+
 # --- Email --------------------------------------------------------------------
 
 
