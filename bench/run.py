@@ -16,7 +16,8 @@ AREAS = ["contacts", "reminders", "imports", "digests"]
 
 
 def setup_django() -> None:
-    db = ROOT / "var" / "bench.sqlite3"
+    # BENCH_DB lets two benchmark runs go side by side without deleting each other's file.
+    db = Path(os.environ.get("BENCH_DB", ROOT / "var" / "bench.sqlite3"))
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     os.environ["SQLITE_PATH"] = str(db)
