@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from contacts.models import Contact, Interaction, InteractionKind
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 UPCOMING_DAYS = 30
 DASHBOARD_DAYS = 7
+DASHBOARD_ROWS = 15  # per section; the reminders page has the rest
+PAGE_ROWS = 200  # per section on the reminders page
 
 
 @dataclass(frozen=True)
@@ -61,22 +63,57 @@ def reminder_with_why(reminders: list[Reminder], today: date) -> list[Reminder]:
     return reminders
 
 
-def reminder_list_due(*, owner: User, today: date) -> dict[str, list[Reminder]]:
-    """The owner's reminders to act on, split into "overdue" and "today" (one query)."""
-    due = reminder_with_why(list(_active(owner, today)), today)
+def reminder_list_due(*, owner: User, today: date, limit: int | None = None) -> dict:
+    """The owner's reminders to act on: "overdue" and "today", most overdue first.
+
+    With `limit`, each list holds at most that many rows and "overdue_total" /
+    "today_total" say how many there are: an import of 2,000 contacts last seen
+    years ago makes 2,000 overdue check-ins at once, and a page must not render
+    them all. Three queries (totals, overdue rows, today's rows) whatever the size.
+    """
+    active = _active(owner, today)
+    if limit is None:
+        due = reminder_with_why(list(active), today)
+        overdue = [r for r in due if r.due_on < today]
+        due_today = [r for r in due if r.due_on >= today]
+        return {
+            "overdue": overdue,
+            "today": due_today,
+            "overdue_total": len(overdue),
+            "today_total": len(due_today),
+        }
+    totals = active.order_by().aggregate(
+        overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on__gte=today))
+    )
     return {
-        "overdue": [r for r in due if r.due_on < today],
-        "today": [r for r in due if r.due_on >= today],
+        "overdue": reminder_with_why(list(active.filter(due_on__lt=today)[:limit]), today),
+        "today": reminder_with_why(list(active.filter(due_on__gte=today)[:limit]), today),
+        "overdue_total": totals["overdue"],
+        "today_total": totals["today"],
     }
 
 
-def _months_between(start: date, end: date) -> list[int]:
-    months, day = [], start
+def _day_window(start: date, end: date) -> dict[int, set[int]]:
+    """{month: days} for every calendar day from start to end (inclusive).
+
+    A Feb 28 in the window brings day 29 too: Feb 29 dates fall on Feb 28 in common
+    years. The rules then decide exactly; this only narrows the rows SQL returns.
+    """
+    window: dict[int, set[int]] = {}
+    day = start
     while day <= end:
-        if day.month not in months:
-            months.append(day.month)
+        window.setdefault(day.month, set()).add(day.day)
+        if day.month == 2 and day.day == 28:
+            window[2].add(29)
         day += timedelta(days=1)
-    return months
+    return window
+
+
+def _month_day_q(window: dict[int, set[int]], month_field: str, day_field: str) -> Q:
+    query = Q(pk__in=[])
+    for month, days in window.items():
+        query |= Q(**{month_field: month, f"{day_field}__gte": min(days), f"{day_field}__lte": max(days)})
+    return query
 
 
 def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
@@ -85,9 +122,25 @@ def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
     Computed from contacts, not Reminder rows: rows are raised on the day itself.
     """
     until = today + timedelta(days=days)
-    months = _months_between(today + timedelta(days=1), until)
-    contacts = Contact.objects.filter(owner=owner, archived=False).filter(
-        Q(birthday_month__in=months) | Q(started_on__month__in=months)
+    window = _day_window(today + timedelta(days=1), until)
+    contacts = (
+        Contact.objects.filter(owner=owner, archived=False)
+        .filter(
+            _month_day_q(window, "birthday_month", "birthday_day")
+            | _month_day_q(window, "started_on__month", "started_on__day")
+        )
+        .only(
+            "id",
+            "owner_id",
+            "first_name",
+            "last_name",
+            "company",
+            "title",
+            "birthday_month",
+            "birthday_day",
+            "birthday_year",
+            "started_on",
+        )
     )
     found = []
     for contact in contacts:
@@ -156,11 +209,15 @@ def row_actions_context(today: date) -> dict:
 
 def reminder_page_context(*, owner: User, today: date) -> dict:
     lead_days = owner.profile.birthday_lead_days
-    due = reminder_list_due(owner=owner, today=today)
+    due = reminder_list_due(owner=owner, today=today, limit=PAGE_ROWS)
     return {
         **row_actions_context(today),
         "overdue": due["overdue"],
         "due_today": due["today"],
+        "hidden": {
+            "overdue": due["overdue_total"] - len(due["overdue"]),
+            "today": due["today_total"] - len(due["today"]),
+        },
         "upcoming": upcoming_list(owner=owner, today=today, event_days=lead_days),
         "upcoming_days": UPCOMING_DAYS,
         "lead_days": lead_days,
@@ -176,7 +233,7 @@ def _greeting() -> str:
 
 def dashboard_context(*, owner: User, today: date) -> dict:
     """The dashboard: greeting, reminders to act on, the week's birthdays and anniversaries."""
-    due = reminder_list_due(owner=owner, today=today)
+    due = reminder_list_due(owner=owner, today=today, limit=DASHBOARD_ROWS)
     week = upcoming_events(owner=owner, today=today, days=DASHBOARD_DAYS)
     contact_count = Contact.objects.filter(owner=owner, archived=False).count()
     return {
@@ -187,5 +244,9 @@ def dashboard_context(*, owner: User, today: date) -> dict:
         "due_today": due["today"],
         "week": week,
         "contact_count": contact_count,
-        "counts": {"overdue": len(due["overdue"]), "today": len(due["today"]), "week": len(week)},
+        "counts": {"overdue": due["overdue_total"], "today": due["today_total"], "week": len(week)},
+        "hidden": {
+            "overdue": due["overdue_total"] - len(due["overdue"]),
+            "today": due["today_total"] - len(due["today"]),
+        },
     }
