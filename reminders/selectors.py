@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from contacts.models import Contact, Interaction, InteractionKind
@@ -109,6 +110,15 @@ def _day_window(start: date, end: date) -> dict[int, set[int]]:
     return window
 
 
+def _started_md_q(window: dict[int, set[int]]) -> Q:
+    query = Q(pk__in=[])
+    for month, days in window.items():
+        query |= Q(
+            started_md__gte=f"{month:02d}-{min(days):02d}", started_md__lte=f"{month:02d}-{max(days):02d}"
+        )
+    return query
+
+
 def _month_day_q(window: dict[int, set[int]], month_field: str, day_field: str) -> Q:
     query = Q(pk__in=[])
     for month, days in window.items():
@@ -123,12 +133,12 @@ def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
     """
     until = today + timedelta(days=days)
     window = _day_window(today + timedelta(days=1), until)
+    # started_on's month and day as "MM-DD" text: native SQL on SQLite and PostgreSQL,
+    # where __month/__day lookups call a Python function per row on SQLite.
     contacts = (
         Contact.objects.filter(owner=owner, archived=False)
-        .filter(
-            _month_day_q(window, "birthday_month", "birthday_day")
-            | _month_day_q(window, "started_on__month", "started_on__day")
-        )
+        .annotate(started_md=Substr(Cast("started_on", CharField()), 6, 5))
+        .filter(_month_day_q(window, "birthday_month", "birthday_day") | _started_md_q(window))
         .only(
             "id",
             "owner_id",
