@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import get_connection
+from django.db import connection as db
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -582,12 +583,11 @@ def _deliver(*, digest: Digest, connection) -> bool:
     fails (SMTPException/OSError, or a bad address) the claim is released and
     the error recorded (the admin shows attempts and last_error), then re-raised.
     """
-    message = emails.digest_message(digest=digest, connection=connection)
+    outgoing = emails.digest_outgoing(digest=digest, connection=connection)
     if not _claim(user_id=digest.user_id, period=digest.period):
         return False  # sent already (DigestBusy: another worker holds it)
     try:
-        connection.open()  # a no-op when open: a batch reuses one SMTP session
-        message.send()
+        outgoing.send(connection)  # opens the session if needed: a batch reuses one
     except BaseException as error:  # release whatever went wrong, then propagate it
         _release(user_id=digest.user_id, period=digest.period, error=error)
         raise
@@ -597,6 +597,72 @@ def _deliver(*, digest: Digest, connection) -> bool:
         sent_at=timezone.now(), item_count=min(digest.item_count, 32767), last_error=""
     )
     return True
+
+
+# Batch claims: one conditional UPDATE … RETURNING per CLAIM_CHUNK rows (PostgreSQL,
+# SQLite >= 3.35), then one cheap UPDATE by primary key per accepted message.
+CLAIM_CHUNK = 400
+
+
+def _table() -> str:
+    return db.ops.quote_name(DigestLog._meta.db_table)
+
+
+def _claim_batch(*, keys: list[tuple[int, str]], now: dt.datetime) -> dict[tuple[int, str], int]:
+    """Claim many (user_id, period) rows at once: {key: row id} of the rows this
+    caller won. The same conditional UPDATE as `_claim` (unsent, claim free or
+    older than DIGEST_LEASE), for a batch: the database lets one worker win each row."""
+    won: dict[tuple[int, str], int] = {}
+    at = db.ops.adapt_datetimefield_value(now)
+    expired = db.ops.adapt_datetimefield_value(now - DIGEST_LEASE)
+    for start in range(0, len(keys), CLAIM_CHUNK):
+        by_period: dict[str, list[int]] = defaultdict(list)
+        for user_id, period in keys[start : start + CLAIM_CHUNK]:
+            by_period[period].append(user_id)
+        where, params = [], [at, expired]
+        for period, user_ids in by_period.items():
+            where.append(f"(period = %s AND user_id IN ({', '.join(['%s'] * len(user_ids))}))")
+            params += [period, *user_ids]
+        sql = (
+            f"UPDATE {_table()} SET claimed_at = %s, attempts = attempts + 1 "
+            f"WHERE sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < %s) AND ({' OR '.join(where)}) "
+            "RETURNING id, user_id, period"
+        )
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            won.update({(user_id, period): pk for pk, user_id, period in cursor.fetchall()})
+    return won
+
+
+def _mark_sent(*, pk: int, item_count: int) -> None:
+    """sent_at on one row, by primary key: the cheapest write after the server's 250."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET sent_at = %s, item_count = %s, last_error = %s WHERE id = %s",
+            [db.ops.adapt_datetimefield_value(timezone.now()), min(item_count, 32767), "", pk],
+        )
+
+
+def _release_unsent(*, pks: Iterable[int], claimed_at: dt.datetime) -> None:
+    """Give back claims this batch still holds (it stopped early): only rows still
+    claimed at `claimed_at` by this batch and unsent."""
+    pks = list(pks)
+    if pks:
+        DigestLog.objects.filter(pk__in=pks, claimed_at=claimed_at, sent_at=None).update(claimed_at=None)
+
+
+def _renew(*, pks: list[int], claimed_at: dt.datetime, now: dt.datetime) -> set[int]:
+    """Extend this batch's claim on `pks` (a slow SMTP server): the ids still ours."""
+    if not pks:
+        return set()
+    sql = (
+        f"UPDATE {_table()} SET claimed_at = %s WHERE claimed_at = %s AND sent_at IS NULL "
+        f"AND id IN ({', '.join(['%s'] * len(pks))}) RETURNING id"
+    )
+    params = [db.ops.adapt_datetimefield_value(now), db.ops.adapt_datetimefield_value(claimed_at), *pks]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 def _sent_already(*, user_id: int, period: str) -> bool:
@@ -673,38 +739,125 @@ def digest_send_batch(
     _rows_ensure(keys=[(d.user_id, d.period) for d in to_send])
     connection = get_connection()
     try:
-        for digest in to_send:
-            try:
-                delivered = _deliver(digest=digest, connection=connection)
-            except DigestBusy:
-                result.skipped += 1
-                result.busy.append((digest.user_id, digest.period, digest.today))
-                continue
-            except (SMTPException, OSError) as error:
-                log.warning("digest for user %s (%s) failed: %s", digest.user_id, digest.period, error)
-                result.failed.append((digest.user_id, digest.period, digest.today))
-                connection.close()  # a broken session; the next user gets a fresh one
-                connection = get_connection()
-                continue
-            except Exception as error:
-                # Bad data in one digest (an address with a newline...): logged with
-                # its traceback, recorded on its DigestLog, returned in `failed` (its
-                # retry task raises it again, visibly); the batch's others still go out.
-                log.exception("digest for user %s (%s) failed", digest.user_id, digest.period)
-                DigestLog.objects.filter(user_id=digest.user_id, period=digest.period, sent_at=None).update(
-                    last_error=_error_text(error)
-                )
-                result.failed.append((digest.user_id, digest.period, digest.today))
-                connection.close()
-                connection = get_connection()
-                continue
-            if delivered:
-                result.sent += 1
-            else:
-                result.skipped += 1
+        _send_claimed(to_send=to_send, connection=connection, result=result)
     finally:
         connection.close()
     return result
+
+
+def _fail(*, digest: Digest, error: BaseException, result: BatchResult, claimed: bool) -> None:
+    """Bad data in one digest (an address with a newline...): logged with its
+    traceback, recorded on its DigestLog (our claim, if any, released), returned in
+    `failed` (its retry task raises it again, visibly); the batch's others still go out."""
+    log.error("digest for user %s (%s) failed", digest.user_id, digest.period, exc_info=error)
+    if claimed:
+        _release(user_id=digest.user_id, period=digest.period, error=error)
+    else:  # not claimed by us: only say why (another worker's claim stays untouched)
+        DigestLog.objects.filter(user_id=digest.user_id, period=digest.period, sent_at=None).update(
+            last_error=_error_text(error)
+        )
+    result.failed.append((digest.user_id, digest.period, digest.today))
+
+
+def _send_claimed(*, to_send: list[Digest], connection, result: BatchResult) -> None:
+    """Render every message, claim the batch's rows in one UPDATE, send the ones won.
+
+    Messages are built before the claim (a digest that cannot be rendered never
+    holds one). Each accepted message is marked sent at once, one UPDATE by
+    primary key: the window "accepted, not yet marked" is as small as for a single
+    send. A batch that stops early (an exception escaping, a killed task) gives
+    its unsent claims back in `finally`; a killed process leaves them to expire
+    after DIGEST_LEASE, when another worker takes them over. Twice, never zero times.
+    """
+    if not to_send:
+        return
+    if not db.features.can_return_columns_from_insert:  # no UPDATE … RETURNING (SQLite < 3.35)
+        _send_one_by_one(to_send=to_send, connection=connection, result=result)
+        return
+    prepared = []
+    for digest in to_send:
+        try:
+            prepared.append((digest, emails.digest_outgoing(digest=digest, connection=connection)))
+        except Exception as error:  # noqa: BLE001 - recorded, logged with its traceback, returned in failed
+            _fail(digest=digest, error=error, result=result, claimed=False)
+    claimed_at = timezone.now()
+    won = _claim_batch(keys=[(d.user_id, d.period) for d, _ in prepared], now=claimed_at)
+    lost = [(d.user_id, d.period) for d, _ in prepared if (d.user_id, d.period) not in won]
+    busy: set[tuple[int, str]] = set()
+    if lost:  # only the contended case pays this query: sent already, or held by another worker
+        busy = set(
+            DigestLog.objects.filter(
+                user_id__in={k[0] for k in lost}, sent_at=None, period__in={k[1] for k in lost}
+            ).values_list("user_id", "period")
+        ) & set(lost)
+    held = {won[(d.user_id, d.period)] for d, _ in prepared if (d.user_id, d.period) in won}
+    try:
+        for digest, outgoing in prepared:
+            key = (digest.user_id, digest.period)
+            pk = won.get(key)
+            if pk is None:
+                result.skipped += 1
+                if key in busy:
+                    result.busy.append((digest.user_id, digest.period, digest.today))
+                continue
+            now = timezone.now()
+            if now - claimed_at > DIGEST_LEASE / 2:  # a slow server: keep the rest of the batch ours
+                still = _renew(pks=sorted(held), claimed_at=claimed_at, now=now)
+                claimed_at = now
+                held = still
+            if pk not in held:  # taken over after all (this worker was stalled past the lease)
+                result.skipped += 1
+                result.busy.append((digest.user_id, digest.period, digest.today))
+                continue
+            try:
+                outgoing.send(connection)
+            except (SMTPException, OSError) as error:
+                held.discard(pk)
+                log.warning("digest for user %s (%s) failed: %s", digest.user_id, digest.period, error)
+                _release(user_id=digest.user_id, period=digest.period, error=error)
+                result.failed.append((digest.user_id, digest.period, digest.today))
+                connection.close()  # a broken session; the next user gets a fresh one
+                continue
+            except Exception as error:  # noqa: BLE001 - recorded, logged with its traceback, returned in failed
+                held.discard(pk)
+                _fail(digest=digest, error=error, result=result, claimed=True)
+                connection.close()
+                continue
+            # The one window: a crash right here (accepted, not yet marked) sends it
+            # again once the lease expires. Twice, never zero times.
+            held.discard(pk)
+            _mark_sent(pk=pk, item_count=digest.item_count)
+            result.sent += 1
+    finally:
+        _release_unsent(pks=held, claimed_at=claimed_at)
+
+
+def _send_one_by_one(*, to_send: list[Digest], connection, result: BatchResult) -> None:
+    """The per-row claim, for a database without UPDATE … RETURNING."""
+    for digest in to_send:
+        try:
+            delivered = _deliver(digest=digest, connection=connection)
+        except DigestBusy:
+            result.skipped += 1
+            result.busy.append((digest.user_id, digest.period, digest.today))
+            continue
+        except (SMTPException, OSError) as error:
+            log.warning("digest for user %s (%s) failed: %s", digest.user_id, digest.period, error)
+            result.failed.append((digest.user_id, digest.period, digest.today))
+            connection.close()  # a broken session; the next user gets a fresh one
+            continue
+        except Exception as error:  # noqa: BLE001 - recorded, logged with its traceback, returned in failed
+            log.error("digest for user %s (%s) failed", digest.user_id, digest.period, exc_info=error)
+            DigestLog.objects.filter(user_id=digest.user_id, period=digest.period, sent_at=None).update(
+                last_error=_error_text(error)
+            )
+            result.failed.append((digest.user_id, digest.period, digest.today))
+            connection.close()
+            continue
+        if delivered:
+            result.sent += 1
+        else:
+            result.skipped += 1
 
 
 def _periods(today: dt.date) -> tuple[str, str]:
