@@ -117,6 +117,9 @@ class Contact(models.Model):
             models.Index(fields=["owner", "company"], name="contact_company_idx"),
             models.Index(fields=["owner", "last_interaction_on"], name="contact_last_seen_idx"),
             models.Index(fields=["owner", "created_at"], name="contact_created_idx"),
+            # Upcoming work anniversaries: the month/day test runs on the index entries,
+            # and only the matching rows are read from the table.
+            models.Index(fields=["owner", "started_on"], name="contact_started_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,6 +7,7 @@ lists with what the templates need (no query while rendering).
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 
 from django.contrib.auth.models import User
 from django.db.models import CharField, Count, Q, QuerySet
@@ -127,18 +128,17 @@ def _month_day_q(window: dict[int, set[int]], month_field: str, day_field: str) 
 
 
 def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
-    """Birthdays and work anniversaries after today and within `days` (one query).
+    """Birthdays and work anniversaries after today and within `days` (two queries).
 
     Computed from contacts, not Reminder rows: rows are raised on the day itself.
     """
     until = today + timedelta(days=days)
     window = _day_window(today + timedelta(days=1), until)
-    # started_on's month and day as "MM-DD" text: native SQL on SQLite and PostgreSQL,
-    # where __month/__day lookups call a Python function per row on SQLite.
-    contacts = (
+    # No ORDER BY (sorted below): the model's name ordering would make SQLite walk
+    # the name index instead of the birthday and started_on indexes.
+    base = (
         Contact.objects.filter(owner=owner, archived=False)
-        .annotate(started_md=Substr(Cast("started_on", CharField()), 6, 5))
-        .filter(_month_day_q(window, "birthday_month", "birthday_day") | _started_md_q(window))
+        .order_by()
         .only(
             "id",
             "owner_id",
@@ -152,6 +152,16 @@ def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
             "started_on",
         )
     )
+    # Two queries, not one OR: birthdays use the (owner, month, day) index, and only
+    # the anniversary query scans. started_on's month and day are compared as
+    # "MM-DD" text: native SQL, where __month/__day call Python per row on SQLite.
+    by_birthday = base.filter(_month_day_q(window, "birthday_month", "birthday_day"))
+    by_start = (
+        base.filter(started_on__isnull=False)
+        .annotate(started_md=Substr(Cast("started_on", CharField()), 6, 5))
+        .filter(_started_md_q(window))
+    )
+    contacts = {contact.pk: contact for contact in chain(by_birthday, by_start)}.values()
     found = []
     for contact in contacts:
         try:
@@ -220,6 +230,7 @@ def row_actions_context(today: date) -> dict:
 def reminder_page_context(*, owner: User, today: date) -> dict:
     lead_days = owner.profile.birthday_lead_days
     due = reminder_list_due(owner=owner, today=today, limit=PAGE_ROWS)
+    upcoming = upcoming_list(owner=owner, today=today, event_days=lead_days)
     return {
         **row_actions_context(today),
         "overdue": due["overdue"],
@@ -227,8 +238,10 @@ def reminder_page_context(*, owner: User, today: date) -> dict:
         "hidden": {
             "overdue": due["overdue_total"] - len(due["overdue"]),
             "today": due["today_total"] - len(due["today"]),
+            "upcoming": max(0, len(upcoming) - PAGE_ROWS),
         },
-        "upcoming": upcoming_list(owner=owner, today=today, event_days=lead_days),
+        "upcoming": upcoming,
+        "upcoming_shown": upcoming[:PAGE_ROWS],
         "upcoming_days": UPCOMING_DAYS,
         "lead_days": lead_days,
     }
@@ -253,10 +266,12 @@ def dashboard_context(*, owner: User, today: date) -> dict:
         "overdue": due["overdue"],
         "due_today": due["today"],
         "week": week,
+        "week_shown": week[:DASHBOARD_ROWS],
         "contact_count": contact_count,
         "counts": {"overdue": due["overdue_total"], "today": due["today_total"], "week": len(week)},
         "hidden": {
             "overdue": due["overdue_total"] - len(due["overdue"]),
             "today": due["today_total"] - len(due["today"]),
+            "week": max(0, len(week) - DASHBOARD_ROWS),
         },
     }

@@ -106,3 +106,24 @@ def test_feb_29_birthday_is_upcoming_on_feb_28_of_a_common_year(alice):
         (leapling.pk, "birthday", date(2027, 2, 28)),
         (leapling.pk, "work_anniversary", date(2027, 2, 28)),
     ]
+
+
+def test_a_big_network_shows_fifteen_events_this_week_and_counts_all(alice):
+    soon = TODAY + timedelta(days=3)
+    for _ in range(20):
+        make_contact(owner=alice, birthday_month=soon.month, birthday_day=soon.day)
+    context = selectors.dashboard_context(owner=alice, today=TODAY)
+    assert context["counts"]["week"] == 20
+    assert len(context["week_shown"]) == 15
+    assert context["hidden"]["week"] == 5
+
+
+def test_reminders_page_caps_upcoming_rows(alice, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_ROWS", 4)
+    soon = TODAY + timedelta(days=2)
+    for _ in range(6):
+        make_contact(owner=alice, birthday_month=soon.month, birthday_day=soon.day)
+    context = selectors.reminder_page_context(owner=alice, today=TODAY)
+    assert len(context["upcoming"]) == 6
+    assert len(context["upcoming_shown"]) == 4
+    assert context["hidden"]["upcoming"] == 2
