@@ -23,6 +23,7 @@ migrate: install
 
 run: migrate
 	@$(PY) manage.py seed_demo --if-empty
+	@$(PY) manage.py generate_reminders --user demo  # the demo has its reminders before the first hourly beat
 	@DEBUG=$${DEBUG:-1} bash scripts/run.sh
 
 # Debian's Chromium for the browser tests (never a browser download).
