@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from smtplib import SMTPException
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -242,14 +242,15 @@ class _Links:
         self.preview = _site(reverse("digest_preview"))
 
 
-def _with_actions(
-    item: DigestItem, user_id: int, signer: signing.ActionSigner, action_prefix: str
-) -> DigestItem:
-    if item.reminder_id is None:
-        return item
-    done = signer.make(user_id=user_id, reminder_id=item.reminder_id, action="done")
-    snooze = signer.make(user_id=user_id, reminder_id=item.reminder_id, action="snooze")
-    return replace(item, done_url=action_prefix + done, snooze_url=action_prefix + snooze)
+def _actions(
+    reminder_id: int | None, user_id: int, signer: signing.ActionSigner, action_prefix: str
+) -> dict[str, str]:
+    """done_url and snooze_url for an item with a reminder (none without one)."""
+    if reminder_id is None:
+        return {}
+    done = signer.make(user_id=user_id, reminder_id=reminder_id, action="done")
+    snooze = signer.make(user_id=user_id, reminder_id=reminder_id, action="snooze")
+    return {"done_url": action_prefix + done, "snooze_url": action_prefix + snooze}
 
 
 def _day(on: dt.date) -> str:
@@ -412,6 +413,7 @@ def _build(
                 contact_url=_contact_url(contact.pk),
                 reminder_id=r.pk,
                 overdue=r.due_on < today,
+                **_actions(r.pk, user.pk, signer, links.action),
             )
         )
 
@@ -442,6 +444,7 @@ def _build(
                 contact_url=_contact_url(contact.pk),
                 reminder_id=reminder.pk if reminder is not None else None,
                 overdue=on < today,
+                **_actions(reminder.pk if reminder is not None else None, user.pk, signer, links.action),
             )
         )
 
@@ -479,7 +482,7 @@ def _build(
 
     sections = []
     for key in (ReminderKind.CHECK_IN, ReminderKind.FOLLOW_UP, ReminderKind.JOB_CHANGE):
-        items = [_with_actions(i, user.pk, signer, links.action) for i in by_kind.get(key, [])]
+        items = by_kind.get(key, [])
         if items:
             sections.append(DigestSection(key=str(key), title=_SECTION_TITLES[key], items=items))
     if events:
@@ -487,7 +490,7 @@ def _build(
             DigestSection(
                 key="events",
                 title=_SECTION_TITLES["events"],
-                items=[_with_actions(i, user.pk, signer, links.action) for i in events],
+                items=events,
             )
         )
 
