@@ -112,7 +112,9 @@ def _make_date(year: int, month: int, day: int, what: str, raw: str) -> date:
         raise BadValue(f"{what} “{raw}” is not a real date") from None
 
 
-@functools.lru_cache(maxsize=4096)  # exports repeat dates a lot; the function is pure
+# Exports repeat dates a lot and the function is pure. Big enough for every day of
+# the ~20 years a LinkedIn network spans (a smaller LRU thrashes on 100,000 rows).
+@functools.lru_cache(maxsize=32768)
 def parse_date(raw: str, *, what: str = "date") -> date | None:
     """Parse the date formats contact exports use; None for empty, BadValue for nonsense.
 
@@ -193,6 +195,8 @@ def normalise_linkedin(url: str) -> str:
         value = "https://" + value.lstrip("/")
     if "linkedin.com/" not in value:
         return ""
+    if value.startswith("https://www.linkedin.com/"):
+        return value  # already the key (the substitution below would change nothing)
     # linkedin.com, www. and country hosts (uk.linkedin.com) are one profile.
     return re.sub(r"^https://([a-z0-9-]+\.)*linkedin\.com/", "https://www.linkedin.com/", value)
 
