@@ -8,9 +8,13 @@ fixed query cost (zulip's digest.py): four queries whatever the batch size.
 Exactly once: DigestLog is unique on (user, period); a conditional UPDATE claims
 the row (claimed_at NULL or older than DIGEST_LEASE, sent_at NULL), so one worker
 wins; sent_at is written once the SMTP server accepted the message; on an SMTP
-error the claim is released for the retry. The one window left: a worker dying
-after the server accepted the message and before sent_at is written — the lease
-expires and the digest goes out a second time. Twice, never zero times.
+error the claim is released for the retry. A batch claims all its rows in one
+such UPDATE … RETURNING (only the rows it won are sent) and still writes sent_at
+for each message right after the server's 250, one UPDATE by primary key; a batch
+that stops early gives its unsent claims back. The one window left: a worker dying
+after the server accepted a message and before its sent_at is written (one UPDATE
+by primary key) — the lease expires and that digest goes out a second time. Twice,
+never zero times.
 """
 
 import datetime as dt
@@ -712,8 +716,8 @@ def digest_send_batch(
 
     Each user's "today" is `date` when given, else their local date at `now`.
     Contexts cost four queries for the whole batch (plus one for the time zones,
-    one for what is sent already, one INSERT for the log rows); each sent digest
-    then costs its claim and its mark. A failing user does not stop the others: the failure is
+    one for what is sent already, one INSERT for the log rows, one UPDATE … RETURNING
+    claiming them all); each sent digest then costs its mark. A failing user does not stop the others: the failure is
     recorded on their DigestLog, the claim released, a fresh connection opened for
     the next user, and (user_id, period) returned in `failed` for a retry.
     """

@@ -141,9 +141,10 @@ def _part(subtype: str, body: str) -> bytes:
     """A text/<subtype> utf-8 part: 7bit or 8bit, base64 when a line is too long."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     raw = body.encode("utf-8")
-    if any(len(line) > _MAX_LINE for line in raw.split(b"\n")):
+    if len(raw) > _MAX_LINE and max(map(len, raw.split(b"\n"))) > _MAX_LINE:
         cte = "base64"
-        payload = base64.encodebytes(raw).replace(b"\n", b"\r\n")
+        # Text in canonical form (CRLF line ends) before base64, as RFC 2045 asks.
+        payload = base64.encodebytes(raw.replace(b"\n", b"\r\n")).replace(b"\n", b"\r\n")
     else:
         cte = "7bit" if body.isascii() else "8bit"
         payload = raw.replace(b"\n", b"\r\n")
