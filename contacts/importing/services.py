@@ -12,8 +12,10 @@ the user typed; the one exception is a LinkedIn export saying the contact's comp
 or title changed: that is a job change (rule 6), recorded and reported.
 """
 
+import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -249,7 +251,7 @@ def import_run(
     fmt = import_resolve_format(text=text, fmt=fmt, filename=filename)
     today = today or timezone.localdate()
     report = ImportReport(format=fmt, dry_run=dry_run)
-    with import_cache(), transaction.atomic():
+    with _gc_paused(), import_cache(), transaction.atomic():
         importer = _Importer(owner=owner, fmt=fmt, today=today, report=report, progress=progress)
         if fmt == "json":
             importer.run_backup(backup_json.parse(text))
@@ -260,6 +262,25 @@ def import_run(
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the import runs.
+
+    An import allocates a few containers per row (row dicts, keys, index entries) and
+    keeps most of them until its end: every collection of the oldest generation walks
+    all of them again, over half the CPU time of a 100,000-row file. What an import
+    builds has no reference cycles, so nothing waits for the collector; it resumes
+    (as it was) when the import ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Importer:
@@ -452,9 +473,7 @@ class _Importer:
                 row[key] = row[key][:limit]
         emails = []
         for value, label in row["emails"]:
-            try:
-                _email_ok(value)
-            except ValidationError:
+            if not _email_valid(value):
                 self.report.warnings.append(
                     {"row": row["row"], "message": f"ignored the invalid email “{value}”"}
                 )
@@ -822,6 +841,18 @@ def _fill(contact: Contact, row: dict, fields: set[str]) -> list[str]:
         fields.add("started_on")
         what.append("role start date")
     return what
+
+
+def _email_valid(value: str) -> bool:
+    try:
+        _email_ok(value)
+    except ValidationError as exc:
+        # A ValidationError refers to itself (error_list): a cycle, which only the
+        # garbage collector frees, and its traceback would keep this frame and its
+        # callers (the import's whole chunk) alive with it.
+        exc.__traceback__ = None
+        return False
+    return True
 
 
 def _row_data(row: dict) -> dict:
