@@ -101,6 +101,18 @@ class DigestSection:
     key: str
     title: str
     items: list[DigestItem]
+    more: int = 0  # items beyond SECTION_MAX, counted but not listed
+
+
+# An email is read in a minute: after an import of 2,000 contacts last seen years
+# ago, the digest lists the first ones per section and counts the rest.
+SECTION_MAX = 10
+
+
+def _section(key: str, items: list[DigestItem]) -> DigestSection:
+    return DigestSection(
+        key=key, title=_SECTION_TITLES[key], items=items[:SECTION_MAX], more=max(0, len(items) - SECTION_MAX)
+    )
 
 
 @dataclass
@@ -125,7 +137,7 @@ class Digest:
     @property
     def item_count(self) -> int:
         """Items that make the digest worth sending (the reconnect suggestion does not)."""
-        return sum(len(section.items) for section in self.sections)
+        return sum(len(section.items) + section.more for section in self.sections)
 
     @property
     def is_empty(self) -> bool:
@@ -488,18 +500,15 @@ def _build(
     for key in (ReminderKind.CHECK_IN, ReminderKind.FOLLOW_UP, ReminderKind.JOB_CHANGE):
         items = by_kind.get(key, [])
         if items:
-            sections.append(DigestSection(key=str(key), title=_SECTION_TITLES[key], items=items))
+            sections.append(_section(str(key), items))
     if events:
-        sections.append(
-            DigestSection(
-                key="events",
-                title=_SECTION_TITLES["events"],
-                items=events,
-            )
-        )
+        sections.append(_section("events", events))
 
     period = digest_period(profile=profile, today=today)
-    listed = {item.contact_id for section in sections for item in section.items}
+    # Everyone due, listed or counted in a section's "more", is not a reconnect pick.
+    listed = {item.contact_id for items in by_kind.values() for item in items} | {
+        e.contact_id for e in events
+    }
     candidates = [c for c in pool if c.pk not in listed]
     pick = rules.pick_for_period(candidates, seed=f"{user.pk}:{period}")
     reconnect = None
