@@ -38,8 +38,11 @@ def import_cache() -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+        # Straight on the driver's connection: a PRAGMA is not part of any transaction,
+        # and Django's cursor would refuse it inside an outer atomic block marked for
+        # rollback, hiding the import's own error.
+        if connection.connection is not None:
+            connection.connection.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
