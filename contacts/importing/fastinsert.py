@@ -45,6 +45,10 @@ def import_cache() -> Iterator[None]:
             connection.connection.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
+# Per database vendor: date → the value its driver is given (pure, so shared).
+_ADAPTED_DATES: dict[str, dict] = {}
+
+
 def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
@@ -92,7 +96,11 @@ def fast_insert(
         rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
     if date_positions:
         adapt = connection.ops.adapt_datefield_value
-        adapted: dict = {None: None}  # a few thousand distinct dates in 100,000 rows
+        # A few thousand distinct dates in 100,000 rows, seen again in every chunk.
+        adapted = _ADAPTED_DATES.setdefault(connection.vendor, {None: None})
+        if len(adapted) > 100_000:
+            adapted.clear()
+            adapted[None] = None
         fixed = []
         for row in rows:
             row = list(row)
