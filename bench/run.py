@@ -36,7 +36,11 @@ def main(argv: list[str]) -> int:
     areas = argv or AREAS
     setup_django()
     rows = []
-    for area in areas:
+    from django.core.management import call_command
+
+    for index, area in enumerate(areas):
+        if index:  # each area seeds its own data into an empty database
+            call_command("flush", interactive=False, verbosity=0)
         try:
             module = importlib.import_module(f"bench.bench_{area}")
         except ModuleNotFoundError:
