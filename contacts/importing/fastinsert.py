@@ -45,11 +45,8 @@ def import_cache() -> Iterator[None]:
             connection.connection.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-# Per database vendor: date → the value its driver is given (pure, so shared).
-_ADAPTED_DATES: dict[str, dict] = {}
-
-
-def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` primary keys for new rows of `model`, reserved for the caller."""
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -69,53 +66,21 @@ def adapt_datetime(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def fast_insert(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence], *, with_ids: bool = True
-) -> list[int]:
-    """INSERT `rows` (tuples in the order of `columns`, attnames) into `model`'s table.
+def fast_insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """INSERT `rows` (sequences in the order of `columns`, attnames) into `model`'s table.
 
-    Returns the new primary keys in row order (empty when `with_ids` is False and the
-    database numbers the rows itself). Dates are adapted here; aware datetimes must
-    be adapted by the caller once (`adapt_datetime`), as they are usually one `now`.
+    The values go to the driver as they are. Dates need nothing (psycopg adapts them,
+    and Django registers sqlite3's date adapter); aware datetimes must be adapted by
+    the caller (`adapt_datetime`), once, as they are usually one `now`. To insert with
+    known primary keys, take them from `allocate_ids` and put "id" in `columns`.
     """
     if not rows:
-        return []
+        return
     opts = model._meta
-    fields = [opts.get_field(name) for name in columns]
-    date_positions = [
-        i
-        for i, f in enumerate(fields)
-        if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField)
-    ]
-    db_columns = [f.column for f in fields]
-    ids: list[int] = []
-    if with_ids:
-        ids = _allocate_ids(model, len(rows))
-        db_columns = [opts.pk.column, *db_columns]
-        date_positions = [i + 1 for i in date_positions]
-        rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
-    if date_positions:
-        adapt = connection.ops.adapt_datefield_value
-        # A few thousand distinct dates in 100,000 rows, seen again in every chunk.
-        adapted = _ADAPTED_DATES.setdefault(connection.vendor, {None: None})
-        if len(adapted) > 100_000:
-            adapted.clear()
-            adapted[None] = None
-        fixed = []
-        for row in rows:
-            row = list(row)
-            for i in date_positions:
-                value = row[i]
-                try:
-                    row[i] = adapted[value]
-                except KeyError:
-                    row[i] = adapted[value] = adapt(value)
-            fixed.append(row)
-        rows = fixed
     quote = connection.ops.quote_name
+    db_columns = [opts.get_field(name).column for name in columns]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(opts.db_table), ", ".join(quote(c) for c in db_columns), ", ".join(["%s"] * len(db_columns))
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
-    return ids

@@ -37,7 +37,7 @@ from reminders.models import Reminder
 from .decoding import decode_bytes, read_limited
 from .detect import CSV_FORMATS, FORMATS, detect_format
 from .errors import ImportFormatError, RowError
-from .fastinsert import adapt_datetime, fast_insert, import_cache
+from .fastinsert import adapt_datetime, allocate_ids, fast_insert, import_cache
 from .matching import email_key, linkedin_key, name_key, phone_key
 from .parsers import backup_json, vcard
 
@@ -53,9 +53,16 @@ _ROW_LIMITS = [
 ]
 _email_ok = EmailValidator()
 _LINKEDIN_OK = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com/\S+$")
-CONTACT_COLUMNS = [f.attname for f in Contact._meta.concrete_fields if not f.primary_key]
-_contact_values = itemgetter(*CONTACT_COLUMNS)  # a _NewContact → its row, in column order
+# A new contact's INSERT: the primary key, the columns a _NewContact holds (taken in
+# one itemgetter call), then the two timestamps, given in the database's form.
+_STAMPS = ("created_at", "updated_at")
+_HELD_COLUMNS = [
+    f.attname for f in Contact._meta.concrete_fields if not f.primary_key and f.attname not in _STAMPS
+]
+CONTACT_COLUMNS = ["id", *_HELD_COLUMNS, *_STAMPS]
+_contact_values = itemgetter(*_HELD_COLUMNS)
 INTERACTION_COLUMNS = [
+    "id",
     "owner_id",
     "occurred_on",
     "kind",
@@ -84,6 +91,7 @@ class _NewContact(dict):
 
 
 Progress = Callable[[int, int], None]
+_UNKNOWN = object()
 
 
 @dataclass
@@ -601,19 +609,17 @@ class _Importer:
         changed: dict[int, set[str]],
         job_changes: list,
     ) -> None:
-        for item in pending:
-            self._schedule(item)
-        created_at = CONTACT_COLUMNS.index("created_at")
-        updated_at = CONTACT_COLUMNS.index("updated_at")
+        now, now_db = self.now, self.now_db
         rows = []
-        for item in pending:
-            values = list(_contact_values(item.contact))
-            moment = values[created_at]
-            values[created_at] = self.now_db if moment is self.now else adapt_datetime(moment)
-            values[updated_at] = self.now_db
-            rows.append(values)
-        for item, pk in zip(pending, fast_insert(Contact, CONTACT_COLUMNS, rows), strict=True):
-            item.contact.pk = pk
+        for item, pk in zip(pending, allocate_ids(Contact, len(pending)), strict=True):
+            contact = item.contact
+            contact["pk"] = pk
+            self._schedule(item)
+            moment = contact["created_at"]  # the import's `now`, or a backup's own creation time
+            rows.append(
+                (pk, *_contact_values(contact), now_db if moment is now else adapt_datetime(moment), now_db)
+            )
+        fast_insert(Contact, CONTACT_COLUMNS, rows)
         indexes = {"email": self.by_email, "linkedin": self.by_linkedin, "name": self.by_name}
         for item in pending:
             pk = item.contact.pk
@@ -638,29 +644,28 @@ class _Importer:
             ContactEmail,
             ["contact_id", "value", "label"],
             new_emails,
-            with_ids=False,
         )
         fast_insert(
             ContactPhone,
             ["contact_id", "value", "label"],
             new_phones,
-            with_ids=False,
         )
         self._link_tags(tag_links)
         if connections:
-            ids = fast_insert(
+            ids = allocate_ids(Interaction, len(connections))
+            owner_id, kind, now_db = self.owner.pk, InteractionKind.OTHER, self.now_db
+            fast_insert(
                 Interaction,
                 INTERACTION_COLUMNS,
                 [
-                    (self.owner.pk, on, InteractionKind.OTHER, CONNECTED_SUMMARY, "", None, None, self.now_db)
-                    for _pk, on in connections
+                    (iid, owner_id, on, kind, CONNECTED_SUMMARY, "", None, None, now_db)
+                    for iid, (_pk, on) in zip(ids, connections, strict=True)
                 ],
             )
             fast_insert(
                 Interaction.contacts.through,
                 ["interaction_id", "contact_id"],
                 [(iid, pk) for iid, (pk, _on) in zip(ids, connections, strict=True)],
-                with_ids=False,
             )
             self.report.interactions_created += len(ids)
         by_fields: dict[frozenset[str], list[Contact]] = {}
@@ -686,26 +691,27 @@ class _Importer:
         Computing it here saves rewriting every new row a second time.
         """
         contact = item.contact
-        contact.last_interaction_on = item.connected_on
-        if contact.archived:
-            contact.next_check_in = None
+        connected_on = contact["last_interaction_on"] = item.connected_on
+        if contact["archived"]:
+            contact["next_check_in"] = None
             return
         if item.tags:
             cadence = self._cadence(contact, item.tags)
         else:  # most rows: one answer per (own cadence, tie strength)
-            plain = (contact.checkin_cadence_months, contact.tie_strength)
+            plain = (contact["checkin_cadence_months"], contact["tie_strength"])
             cadence = self.plain_cadence.get(plain)
             if cadence is None:
                 cadence = self.plain_cadence[plain] = self._cadence(contact, [])
-        key = (contact.created_at, item.connected_on, cadence)
-        if key not in self.due_cache:  # a few thousand distinct dates for 100,000 rows
-            self.due_cache[key] = reminder_rules.check_in_due(
-                created_on=timezone.localtime(contact.created_at, self.tz).date(),
-                last_interaction_on=item.connected_on,
+        key = (contact["created_at"], connected_on, cadence)
+        due = self.due_cache.get(key, _UNKNOWN)
+        if due is _UNKNOWN:  # a few thousand distinct dates for 100,000 rows
+            due = self.due_cache[key] = reminder_rules.check_in_due(
+                created_on=timezone.localtime(contact["created_at"], self.tz).date(),
+                last_interaction_on=connected_on,
                 last_closed_on=None,
                 cadence=cadence,
             )
-        contact.next_check_in = self.due_cache[key]
+        contact["next_check_in"] = due
 
     def _cadence(self, contact: _NewContact, tags: list[str]) -> int:
         return reminder_rules.cadence_months(
