@@ -24,8 +24,6 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +34,7 @@ from reminders.models import Reminder
 
 from .decoding import decode_bytes, read_limited
 from .detect import CSV_FORMATS, FORMATS, detect_format
+from .emails import email_valid
 from .errors import ImportFormatError, RowError
 from .fastinsert import adapt_datetime, allocate_ids, fast_insert, import_cache
 from .matching import email_key, linkedin_key, name_key, phone_key
@@ -51,7 +50,6 @@ _ROW_LIMITS = [
     (name, _MAX[name])
     for name in ("first_name", "last_name", "company", "title", "industry", "location", "how_we_met")
 ]
-_email_ok = EmailValidator()
 _LINKEDIN_OK = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com/\S+$")
 # A new contact's INSERT: the primary key, the columns a _NewContact holds (taken in
 # one itemgetter call), then the two timestamps, given in the database's form.
@@ -150,7 +148,6 @@ class _Pending:
         self,
         contact: _NewContact,
         row: int,
-        *,
         tags: list[str],
         phones: list[tuple[str, str]],
         connected_on: date | None = None,
@@ -161,7 +158,8 @@ class _Pending:
         self.phones = phones
         self.tags = tags
         self.connected_on = connected_on
-        self.keys: list[tuple[str, Any]] = []
+        # (index, key) for each key this row put in the owner's matching indexes.
+        self.keys: list[tuple[dict, Any]] = []
 
 
 def import_read_text(*, data: bytes | None = None, file: IO[bytes] | None = None) -> str:
@@ -481,7 +479,7 @@ class _Importer:
                 row[key] = row[key][:limit]
         emails = []
         for value, label in row["emails"]:
-            if not _email_valid(value):
+            if not email_valid(value):
                 self.report.warnings.append(
                     {"row": row["row"], "message": f"ignored the invalid email “{value}”"}
                 )
@@ -525,25 +523,24 @@ class _Importer:
         contact["started_on"] = row["started_on"]
         if extras := row.get("extras"):
             contact.update(extras)
-        item = _Pending(
-            contact,
-            row["row"],
-            tags=list(row["tags"]),
-            phones=list(row["phones"]),
-            connected_on=row.get("connected_on"),
-        )
-        for (value, label), key in zip(row["emails"], row["_email_keys"], strict=True):
-            if key not in self.by_email:
-                self.by_email[key] = item
-                item.keys.append(("email", key))
-                item.emails.append((value, label))
-        if row["linkedin_url"]:
-            key = row["linkedin_url"]
-            self.by_linkedin.setdefault(key, item)
-            item.keys.append(("linkedin", key))
-        if key := row.get("_name_key") or name_key(row["first_name"], row["last_name"], row["company"]):
-            self.by_name.setdefault(key, item)
-            item.keys.append(("name", key))
+        # The row's lists are its own (the parser made them, _clean rebuilt them): no copies.
+        item = _Pending(contact, row["row"], row["tags"], row["phones"], row["connected_on"])
+        keys = item.keys
+        if row["emails"]:
+            by_email = self.by_email
+            for (value, label), key in zip(row["emails"], row["_email_keys"], strict=True):
+                if key not in by_email:
+                    by_email[key] = item
+                    keys.append((by_email, key))
+                    item.emails.append((value, label))
+        if key := row["linkedin_url"]:  # normalised by _clean: its own matching key
+            if key not in self.by_linkedin:
+                self.by_linkedin[key] = item
+                keys.append((self.by_linkedin, key))
+        if key := row["_name_key"]:  # set by _match, which always runs first
+            if key not in self.by_name:
+                self.by_name[key] = item
+                keys.append((self.by_name, key))
         return item
 
     def _merge_pending(self, item: _Pending, row: dict) -> list[str]:
@@ -552,7 +549,7 @@ class _Importer:
         for value, label in row["emails"]:
             if email_key(value) not in self.by_email:
                 self.by_email[email_key(value)] = item
-                item.keys.append(("email", email_key(value)))
+                item.keys.append((self.by_email, email_key(value)))
                 item.emails.append((value, label))
                 what.append(f"email {value}")
         have = {phone_key(v) for v, _ in item.phones}
@@ -610,30 +607,31 @@ class _Importer:
         job_changes: list,
     ) -> None:
         now, now_db = self.now, self.now_db
+        schedule, connected = self._schedule, self.connected
         rows = []
-        for item, pk in zip(pending, allocate_ids(Contact, len(pending)), strict=True):
+        ids = allocate_ids(Contact, len(pending))
+        for item, pk in zip(pending, ids, strict=True):
             contact = item.contact
             contact["pk"] = pk
-            self._schedule(item)
+            schedule(item)
             moment = contact["created_at"]  # the import's `now`, or a backup's own creation time
             rows.append(
                 (pk, *_contact_values(contact), now_db if moment is now else adapt_datetime(moment), now_db)
             )
-        fast_insert(Contact, CONTACT_COLUMNS, rows)
-        indexes = {"email": self.by_email, "linkedin": self.by_linkedin, "name": self.by_name}
-        for item in pending:
-            pk = item.contact.pk
-            self.created_ids.append(pk)
-            for kind, key in item.keys:
-                index = indexes[kind]
+            for index, key in item.keys:
                 if index.get(key) is item:
                     index[key] = pk  # keep ints in the indexes, not whole objects
-            new_emails.extend((pk, v, lbl) for v, lbl in item.emails)
-            new_phones.extend((pk, v, lbl) for v, lbl in item.phones)
-            tag_links.extend((pk, t) for t in item.tags)
+            if item.emails:
+                new_emails.extend((pk, v, lbl) for v, lbl in item.emails)
+            if item.phones:
+                new_phones.extend((pk, v, lbl) for v, lbl in item.phones)
+            if item.tags:
+                tag_links.extend((pk, t) for t in item.tags)
             if item.connected_on:
-                self.connected.add(pk)
+                connected.add(pk)
                 connections.append((pk, item.connected_on))
+        self.created_ids.extend(ids)
+        fast_insert(Contact, CONTACT_COLUMNS, rows)
         for ref, value in list(self.ref_map.items()):
             if isinstance(value, _Pending):
                 self.ref_map[ref] = value.contact.pk
@@ -847,18 +845,6 @@ def _fill(contact: Contact, row: dict, fields: set[str]) -> list[str]:
         fields.add("started_on")
         what.append("role start date")
     return what
-
-
-def _email_valid(value: str) -> bool:
-    try:
-        _email_ok(value)
-    except ValidationError as exc:
-        # A ValidationError refers to itself (error_list): a cycle, which only the
-        # garbage collector frees, and its traceback would keep this frame and its
-        # callers (the import's whole chunk) alive with it.
-        exc.__traceback__ = None
-        return False
-    return True
 
 
 def _row_data(row: dict) -> dict:
