@@ -36,7 +36,7 @@ from .decoding import decode_bytes, read_limited
 from .detect import CSV_FORMATS, FORMATS, detect_format
 from .emails import email_valid
 from .errors import ImportFormatError, RowError
-from .fastinsert import adapt_datetime, allocate_ids, fast_insert, import_cache
+from .fastinsert import DriverValues, adapt_datetime, allocate_ids, fast_insert, import_cache
 from .matching import email_key, linkedin_key, name_key, phone_key
 from .parsers import backup_json, vcard
 
@@ -306,8 +306,11 @@ class _Importer:
         self.plain_cadence: dict[tuple, int] = {}
         self.now = timezone.now()
         self.now_db = adapt_datetime(self.now)
+        self.db = DriverValues()
         self.defaults = {
-            f.attname: f.get_default() for f in Contact._meta.concrete_fields if not f.primary_key
+            f.attname: self.db.plain(f.get_default())
+            for f in Contact._meta.concrete_fields
+            if not f.primary_key
         }
         self.defaults.update(owner_id=owner.pk, created_at=self.now, updated_at=self.now, pk=None)
         self.ref_map: dict[Any, int] = {}
@@ -522,7 +525,8 @@ class _Importer:
             contact["birthday_month"], contact["birthday_day"], contact["birthday_year"] = row["birthday"]
         contact["started_on"] = row["started_on"]
         if extras := row.get("extras"):
-            contact.update(extras)
+            plain = self.db.plain
+            contact.update({name: plain(value) for name, value in extras.items()})
         # The row's lists are its own (the parser made them, _clean rebuilt them): no copies.
         item = _Pending(contact, row["row"], row["tags"], row["phones"], row["connected_on"])
         keys = item.keys
@@ -614,6 +618,8 @@ class _Importer:
             contact = item.contact
             contact["pk"] = pk
             schedule(item)
+            if contact["started_on"] is not None:
+                contact["started_on"] = self.db.date(contact["started_on"])
             moment = contact["created_at"]  # the import's `now`, or a backup's own creation time
             rows.append(
                 (pk, *_contact_values(contact), now_db if moment is now else adapt_datetime(moment), now_db)
@@ -651,12 +657,13 @@ class _Importer:
         self._link_tags(tag_links)
         if connections:
             ids = allocate_ids(Interaction, len(connections))
-            owner_id, kind, now_db = self.owner.pk, InteractionKind.OTHER, self.now_db
+            owner_id, kind, now_db = self.owner.pk, self.db.plain(InteractionKind.OTHER), self.now_db
+            db_date = self.db.date
             fast_insert(
                 Interaction,
                 INTERACTION_COLUMNS,
                 [
-                    (iid, owner_id, on, kind, CONNECTED_SUMMARY, "", None, None, now_db)
+                    (iid, owner_id, db_date(on), kind, CONNECTED_SUMMARY, "", None, None, now_db)
                     for iid, (_pk, on) in zip(ids, connections, strict=True)
                 ],
             )
@@ -689,7 +696,8 @@ class _Importer:
         Computing it here saves rewriting every new row a second time.
         """
         contact = item.contact
-        connected_on = contact["last_interaction_on"] = item.connected_on
+        connected_on = item.connected_on
+        contact["last_interaction_on"] = self.db.date(connected_on)  # both dates in the driver's form
         if contact["archived"]:
             contact["next_check_in"] = None
             return
@@ -703,11 +711,13 @@ class _Importer:
         key = (contact["created_at"], connected_on, cadence)
         due = self.due_cache.get(key, _UNKNOWN)
         if due is _UNKNOWN:  # a few thousand distinct dates for 100,000 rows
-            due = self.due_cache[key] = reminder_rules.check_in_due(
-                created_on=timezone.localtime(contact["created_at"], self.tz).date(),
-                last_interaction_on=connected_on,
-                last_closed_on=None,
-                cadence=cadence,
+            due = self.due_cache[key] = self.db.date(
+                reminder_rules.check_in_due(
+                    created_on=timezone.localtime(contact["created_at"], self.tz).date(),
+                    last_interaction_on=connected_on,
+                    last_closed_on=None,
+                    cadence=cadence,
+                )
             )
         contact["next_check_in"] = due
 
