@@ -50,6 +50,8 @@ _ROW_LIMITS = [
     (name, _MAX[name])
     for name in ("first_name", "last_name", "company", "title", "industry", "location", "how_we_met")
 ]
+_row_texts = itemgetter(*(name for name, _limit in _ROW_LIMITS))
+_SHORTEST_LIMIT = min(limit for _name, limit in _ROW_LIMITS)
 _LINKEDIN_OK = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com/\S+$")
 # A new contact's INSERT: the primary key, the columns a _NewContact holds (taken in
 # one itemgetter call), then the two timestamps, given in the database's form.
@@ -89,7 +91,6 @@ class _NewContact(dict):
 
 
 Progress = Callable[[int, int], None]
-_UNKNOWN = object()
 
 
 @dataclass
@@ -302,7 +303,8 @@ class _Importer:
         self.processed = 0
         self.touched: set[int] = set()
         self.created_ids: list[int] = []
-        self.due_cache: dict[tuple, date | None] = {}
+        # (created_at, connected on, cadence) → (last interaction, next check-in) as written.
+        self.due_cache: dict[tuple, tuple] = {}
         self.plain_cadence: dict[tuple, int] = {}
         self.now = timezone.now()
         self.now_db = adapt_datetime(self.now)
@@ -477,9 +479,10 @@ class _Importer:
             row["first_name"], row["last_name"] = row["last_name"], ""
         if not row["first_name"]:
             return "the row has no name (first or last name is required)"
-        for key, limit in _ROW_LIMITS:
-            if len(row[key]) > limit:
-                row[key] = row[key][:limit]
+        if max(map(len, _row_texts(row))) > _SHORTEST_LIMIT:  # one C call for the usual short row
+            for key, limit in _ROW_LIMITS:
+                if len(row[key]) > limit:
+                    row[key] = row[key][:limit]
         emails = []
         for value, label in row["emails"]:
             if not email_valid(value):
@@ -489,8 +492,11 @@ class _Importer:
                 continue
             emails.append((value[:254], label))
         row["emails"] = emails
-        row["_email_keys"] = [email_key(value) for value, _label in emails]
-        row["phones"] = [(value[:64], label) for value, label in row["phones"] if phone_key(value).strip("+")]
+        row["_email_keys"] = [email_key(value) for value, _label in emails] if emails else ()
+        if row["phones"]:
+            row["phones"] = [
+                (value[:64], label) for value, label in row["phones"] if phone_key(value).strip("+")
+            ]
         if row["linkedin_url"]:
             url = linkedin_key(row["linkedin_url"])
             if not _LINKEDIN_OK.match(url):
@@ -502,7 +508,8 @@ class _Importer:
                     }
                 )
             row["linkedin_url"] = url[:300]
-        row["tags"] = list(dict.fromkeys(t[:64] for t in row["tags"] if t))
+        if row["tags"]:
+            row["tags"] = list(dict.fromkeys(t[:64] for t in row["tags"] if t))
         return ""
 
     def _match(self, row: dict) -> Any:
@@ -697,9 +704,8 @@ class _Importer:
         """
         contact = item.contact
         connected_on = item.connected_on
-        contact["last_interaction_on"] = self.db.date(connected_on)  # both dates in the driver's form
         if contact["archived"]:
-            contact["next_check_in"] = None
+            contact["last_interaction_on"], contact["next_check_in"] = self.db.date(connected_on), None
             return
         if item.tags:
             cadence = self._cadence(contact, item.tags)
@@ -709,17 +715,17 @@ class _Importer:
             if cadence is None:
                 cadence = self.plain_cadence[plain] = self._cadence(contact, [])
         key = (contact["created_at"], connected_on, cadence)
-        due = self.due_cache.get(key, _UNKNOWN)
-        if due is _UNKNOWN:  # a few thousand distinct dates for 100,000 rows
-            due = self.due_cache[key] = self.db.date(
-                reminder_rules.check_in_due(
-                    created_on=timezone.localtime(contact["created_at"], self.tz).date(),
-                    last_interaction_on=connected_on,
-                    last_closed_on=None,
-                    cadence=cadence,
-                )
+        dates = self.due_cache.get(key)
+        if dates is None:  # a few thousand distinct dates for 100,000 rows
+            due = reminder_rules.check_in_due(
+                created_on=timezone.localtime(contact["created_at"], self.tz).date(),
+                last_interaction_on=connected_on,
+                last_closed_on=None,
+                cadence=cadence,
             )
-        contact["next_check_in"] = due
+            # Both dates in the driver's form, ready for the INSERT.
+            dates = self.due_cache[key] = (self.db.date(connected_on), self.db.date(due))
+        contact["last_interaction_on"], contact["next_check_in"] = dates
 
     def _cadence(self, contact: _NewContact, tags: list[str]) -> int:
         return reminder_rules.cadence_months(

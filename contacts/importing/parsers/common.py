@@ -115,7 +115,7 @@ def _make_date(year: int, month: int, day: int, what: str, raw: str) -> date:
 # Exports repeat dates a lot and the function is pure. Big enough for every day of
 # the ~20 years a LinkedIn network spans (a smaller LRU thrashes on 100,000 rows).
 @functools.lru_cache(maxsize=32768)
-def parse_date(raw: str, *, what: str = "date") -> date | None:
+def parse_date(raw: str, what: str = "date") -> date | None:
     """Parse the date formats contact exports use; None for empty, BadValue for nonsense.
 
     ISO (2024-03-05, 20240305, with a time after T), '05 Mar 2024', 'March 5, 2024',
@@ -185,6 +185,20 @@ def _month_day(month: int, day: int, raw: str) -> tuple[int, int, None]:
 
 def normalise_linkedin(url: str) -> str:
     """Lowercase, https, www. host, no query/fragment, no trailing slash: the matching key."""
+    if (
+        url.startswith("https://www.linkedin.com/")
+        and url.islower()
+        and url.isprintable()  # no control or separator characters...
+        and " " not in url  # ...and no space: no whitespace at all
+        and "?" not in url
+        and "#" not in url
+        and not url.endswith("/")
+    ):
+        return url  # already its own key (LinkedIn's exports write it so): skip the copies below
+    return _normalise_linkedin(url)
+
+
+def _normalise_linkedin(url: str) -> str:
     value = clean(url).lower()
     if not value:
         return ""

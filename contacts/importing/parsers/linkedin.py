@@ -7,7 +7,7 @@ First Name,Last Name,URL,Email Address,Company,Position,Connected On
 from collections.abc import Iterator
 
 from ..errors import RowError
-from .common import add_value, clean, new_row, parse_date
+from .common import clean, new_row, parse_date
 from .csvbase import parse_csv
 
 
@@ -20,10 +20,11 @@ def build(row_number: int, record: dict[str, str]) -> dict:
     row["first_name"] = clean(record.get("first name"))
     row["last_name"] = clean(record.get("last name"))
     row["linkedin_url"] = clean(record.get("url"))
-    add_value(row["emails"], record.get("email address", ""), "work")
+    if email := clean(record.get("email address")):
+        row["emails"].append((email, "work"))
     row["company"] = clean(record.get("company"))
     row["title"] = clean(record.get("position"))
-    row["connected_on"] = parse_date(record.get("connected on", ""), what="Connected On date")
+    row["connected_on"] = parse_date(record.get("connected on", ""), "Connected On date")
     return row
 
 

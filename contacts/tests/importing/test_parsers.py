@@ -4,12 +4,19 @@ import codecs
 from datetime import date
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from contacts.importing.decoding import decode_bytes
 from contacts.importing.detect import detect_format
 from contacts.importing.errors import ImportFormatError, RowError
 from contacts.importing.parsers import backup_json, generic_csv, google, linkedin, outlook, vcard
-from contacts.importing.parsers.common import normalise_linkedin, parse_birthday, parse_date
+from contacts.importing.parsers.common import (
+    _normalise_linkedin,
+    normalise_linkedin,
+    parse_birthday,
+    parse_date,
+)
 
 from .conftest import FIXTURES
 
@@ -245,3 +252,25 @@ def test_birthdays_without_year(raw, expected):
 )
 def test_linkedin_url_normalisation(raw, expected):
     assert normalise_linkedin(raw) == expected
+
+
+# URLs near LinkedIn's own form: the fast path must give exactly what the full rules give.
+_url_tails = st.text(alphabet="abcXYZ019-_/?#%é .\t\u00a0İß", max_size=25)
+_url_heads = st.sampled_from(
+    [
+        "https://www.linkedin.com/",
+        "https://www.linkedin.com/in/",
+        "http://linkedin.com/in/",
+        "HTTPS://WWW.LINKEDIN.COM/in/",
+        "",
+    ]
+)
+
+
+@given(head=_url_heads, tail=_url_tails)
+@example(head="https://www.linkedin.com/in/", tail="ada/")
+@example(head="https://www.linkedin.com/in/", tail="ada lovelace")
+@example(head="https://www.linkedin.com/in/", tail="ada\u00a0lovelace")
+def test_linkedin_fast_path_equals_the_full_rules(head, tail):
+    url = head + tail
+    assert normalise_linkedin(url) == _normalise_linkedin(url)
