@@ -11,6 +11,7 @@ IMMEDIATE (crm/settings.py), so it holds the database's write lock and nobody el
 can insert in between. Other backends are not supported by the project.
 """
 
+import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -60,6 +61,33 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         row = cursor.fetchone()
         start = max(start, row[0] if row else 0)
         return list(range(start + 1, start + count + 1))
+
+
+class IdPool:
+    """Primary keys for one model's new rows, taken one at a time before the rows are written.
+
+    An import knows each new contact's id as soon as it decides to create it, so its
+    matching indexes hold final ids from the start. SQLite: one read of the highest id,
+    then a counter; safe because the import's transaction holds the write lock from
+    its BEGIN IMMEDIATE to its end, and rows are only written with ids from here.
+    PostgreSQL: blocks from the table's sequence, safe beside concurrent inserts; the
+    unused end of the last block is a gap, as sequences have anyway.
+    """
+
+    def __init__(self, model: type[models.Model], *, block: int) -> None:
+        self.model = model
+        self.block = block
+        self._ids: Iterator[int] = iter(())
+
+    def take(self) -> int:
+        try:
+            return next(self._ids)
+        except StopIteration:
+            if connection.vendor == "sqlite":
+                self._ids = itertools.count(allocate_ids(self.model, 1)[0])
+            else:
+                self._ids = iter(allocate_ids(self.model, self.block))
+            return next(self._ids)
 
 
 def adapt_datetime(value):

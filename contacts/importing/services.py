@@ -36,7 +36,7 @@ from .decoding import decode_bytes, read_limited
 from .detect import CSV_FORMATS, FORMATS, detect_format
 from .emails import email_valid
 from .errors import ImportFormatError, RowError
-from .fastinsert import DriverValues, adapt_datetime, allocate_ids, fast_insert, import_cache
+from .fastinsert import DriverValues, IdPool, adapt_datetime, allocate_ids, fast_insert, import_cache
 from .matching import email_key, linkedin_key, name_key, phone_key
 from .parsers import backup_json, vcard
 
@@ -137,13 +137,13 @@ class ImportReport:
 
 
 class _Pending:
-    """A contact to create in the current chunk, with what hangs off it.
+    """A contact to create in the current chunk (its id taken already), with what hangs off it.
 
     A plain class with slots: one is built per new row, a dataclass with default
     factories costs three times as much.
     """
 
-    __slots__ = ("contact", "row", "emails", "phones", "tags", "connected_on", "keys")
+    __slots__ = ("contact", "row", "emails", "phones", "tags", "connected_on")
 
     def __init__(
         self,
@@ -159,8 +159,6 @@ class _Pending:
         self.phones = phones
         self.tags = tags
         self.connected_on = connected_on
-        # (index, key) for each key this row put in the owner's matching indexes.
-        self.keys: list[tuple[dict, Any]] = []
 
 
 def import_read_text(*, data: bytes | None = None, file: IO[bytes] | None = None) -> str:
@@ -315,6 +313,7 @@ class _Importer:
             if not f.primary_key
         }
         self.defaults.update(owner_id=owner.pk, created_at=self.now, updated_at=self.now, pk=None)
+        self.contact_ids = IdPool(Contact, block=CHUNK_SIZE)
         self.ref_map: dict[Any, int] = {}
         self.introductions: list[tuple[int, Any]] = []
         # The owner's existing contacts, as matching keys → contact id (one query each).
@@ -408,7 +407,7 @@ class _Importer:
                 "contact_id", "tag__name"
             ):
                 tags_of.setdefault(cid, set()).add(name.lower())
-        pending: list[_Pending] = []
+        pending: dict[int, _Pending] = {}  # by id: matches to this chunk's new contacts are ids too
         new_emails: list[tuple[int, str, str]] = []
         new_phones: list[tuple[int, str, str]] = []
         tag_links: list[tuple[Any, str]] = []
@@ -419,15 +418,17 @@ class _Importer:
             match = self._match(row)
             if match is None:
                 item = self._new(row)
-                pending.append(item)
+                pk = item.contact["pk"]
+                pending[pk] = item
                 self.report.created += 1
                 if row.get("ref") is not None:
-                    self.ref_map[row["ref"]] = item
+                    self.ref_map[row["ref"]] = pk
                 if row.get("introduced_by_ref") is not None:
-                    self.introductions.append((item, row["introduced_by_ref"]))
+                    self.introductions.append((pk, row["introduced_by_ref"]))
                 continue
-            if isinstance(match, _Pending):
-                what = self._merge_pending(match, row)
+            if (same := pending.get(match)) is not None:  # the same person earlier in this chunk
+                what = self._merge_pending(same, row)
+                target = same.contact
             else:
                 contact = loaded[match]
                 if row.get("ref") is not None:
@@ -458,15 +459,24 @@ class _Importer:
                     what.append("LinkedIn connection date")
                 if what:
                     self.touched.add(contact.pk)
+                target = contact
             if what:
                 self.report.updated += 1
-                target = match.contact if isinstance(match, _Pending) else loaded[match]
                 self.report.merged.append(
                     {"row": row["row"], "contact_id": target.pk, "name": target.full_name, "fields": what}
                 )
             else:
                 self.report.skipped += 1
-        self._flush(pending, new_emails, new_phones, tag_links, connections, loaded, changed, job_changes)
+        self._flush(
+            list(pending.values()),
+            new_emails,
+            new_phones,
+            tag_links,
+            connections,
+            loaded,
+            changed,
+            job_changes,
+        )
         self.processed += len(chunk)
         if self.progress:
             self.progress(self.processed, max(self.total, self.processed))
@@ -534,24 +544,19 @@ class _Importer:
         if extras := row.get("extras"):
             plain = self.db.plain
             contact.update({name: plain(value) for name, value in extras.items()})
+        contact["pk"] = pk = self.contact_ids.take()
         # The row's lists are its own (the parser made them, _clean rebuilt them): no copies.
         item = _Pending(contact, row["row"], row["tags"], row["phones"], row["connected_on"])
-        keys = item.keys
         if row["emails"]:
             by_email = self.by_email
             for (value, label), key in zip(row["emails"], row["_email_keys"], strict=True):
                 if key not in by_email:
-                    by_email[key] = item
-                    keys.append((by_email, key))
+                    by_email[key] = pk
                     item.emails.append((value, label))
         if key := row["linkedin_url"]:  # normalised by _clean: its own matching key
-            if key not in self.by_linkedin:
-                self.by_linkedin[key] = item
-                keys.append((self.by_linkedin, key))
+            self.by_linkedin.setdefault(key, pk)
         if key := row["_name_key"]:  # set by _match, which always runs first
-            if key not in self.by_name:
-                self.by_name[key] = item
-                keys.append((self.by_name, key))
+            self.by_name.setdefault(key, pk)
         return item
 
     def _merge_pending(self, item: _Pending, row: dict) -> list[str]:
@@ -559,8 +564,7 @@ class _Importer:
         what = _fill(item.contact, row, set())
         for value, label in row["emails"]:
             if email_key(value) not in self.by_email:
-                self.by_email[email_key(value)] = item
-                item.keys.append((self.by_email, email_key(value)))
+                self.by_email[email_key(value)] = item.contact["pk"]
                 item.emails.append((value, label))
                 what.append(f"email {value}")
         have = {phone_key(v) for v, _ in item.phones}
@@ -620,10 +624,9 @@ class _Importer:
         now, now_db = self.now, self.now_db
         schedule, connected = self._schedule, self.connected
         rows = []
-        ids = allocate_ids(Contact, len(pending))
-        for item, pk in zip(pending, ids, strict=True):
+        for item in pending:
             contact = item.contact
-            contact["pk"] = pk
+            pk = contact["pk"]
             schedule(item)
             if contact["started_on"] is not None:
                 contact["started_on"] = self.db.date(contact["started_on"])
@@ -631,9 +634,6 @@ class _Importer:
             rows.append(
                 (pk, *_contact_values(contact), now_db if moment is now else adapt_datetime(moment), now_db)
             )
-            for index, key in item.keys:
-                if index.get(key) is item:
-                    index[key] = pk  # keep ints in the indexes, not whole objects
             if item.emails:
                 new_emails.extend((pk, v, lbl) for v, lbl in item.emails)
             if item.phones:
@@ -643,14 +643,8 @@ class _Importer:
             if item.connected_on:
                 connected.add(pk)
                 connections.append((pk, item.connected_on))
-        self.created_ids.extend(ids)
+            self.created_ids.append(pk)
         fast_insert(Contact, CONTACT_COLUMNS, rows)
-        for ref, value in list(self.ref_map.items()):
-            if isinstance(value, _Pending):
-                self.ref_map[ref] = value.contact.pk
-        self.introductions = [
-            (who.contact.pk if isinstance(who, _Pending) else who, ref) for who, ref in self.introductions
-        ]
         fast_insert(
             ContactEmail,
             ["contact_id", "value", "label"],

@@ -279,3 +279,61 @@ def test_schedule_set_at_insert_equals_the_reminder_engines(db, tz):
     assert dict(Contact.objects.filter(owner=owner).values_list("pk", "next_check_in")) == before
     assert dict(Contact.objects.filter(owner=owner).values_list("pk", "last_interaction_on")) == last
     assert all(before.values())
+
+
+def test_new_ids_never_reuse_a_deleted_one_and_the_orm_continues_after_them(alice, bob):
+    newest = make_contact(owner=bob, first_name="Deleted", last_name="Later")
+    gone = newest.pk
+    newest.delete()
+    report = import_run(owner=alice, data=_linkedin(5), today=TODAY)
+    ids = sorted(Contact.objects.filter(owner=alice).values_list("pk", flat=True))
+    assert report.created == 5 and len(set(ids)) == 5
+    assert min(ids) > gone  # AUTOINCREMENT on SQLite, the sequence on PostgreSQL
+    after = make_contact(owner=alice, first_name="Typed", last_name="ByHand")
+    assert after.pk > max(ids)  # the database's own numbering knows the imported ids
+
+
+def test_the_same_person_in_two_chunks_and_in_one_chunk_is_one_contact(alice, monkeypatch):
+    from contacts.importing import services
+
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    data = (
+        b"Name,Email,Company\n"
+        b"Ada Lovelace,ada@example.org,Engines\n"  # chunk 1
+        b"Alan Turing,,Bletchley\n"  # chunk 1
+        b"Grace Hopper,grace@example.org,Navy\n"  # chunk 2
+        b"Alan Turing,alan@example.org,Bletchley\n"  # chunk 2: the chunk-1 Alan, by name + company
+        b"Grace Hopper,GRACE@example.org,\n"  # chunk 3: chunk-2 Grace, by email
+        b"Grace Hopper,grace.h@example.org,Navy\n"  # chunk 3: chunk-2 Grace, by name + company
+    )
+    report = import_run(owner=alice, data=data, today=TODAY)
+    assert (report.created, report.updated) == (3, 2)
+    assert report.skipped == 1
+    assert sorted(Contact.objects.filter(owner=alice).values_list("first_name", flat=True)) == [
+        "Ada",
+        "Alan",
+        "Grace",
+    ]
+    grace = Contact.objects.get(owner=alice, first_name="Grace")
+    assert sorted(grace.emails.values_list("value", flat=True)) == [
+        "grace.h@example.org",
+        "grace@example.org",
+    ]
+    alan = Contact.objects.get(owner=alice, first_name="Alan")
+    assert list(alan.emails.values_list("value", flat=True)) == ["alan@example.org"]
+
+
+def test_the_same_person_twice_in_one_chunk_merges_into_the_first_row(alice):
+    data = (
+        b"Name,Email,Company,Phone\n"
+        b"Ada Lovelace,ada@example.org,,\n"
+        b"Alan Turing,,Bletchley,\n"
+        b"Ada Lovelace,ada@example.org,Engines,+44 1\n"
+    )
+    report = import_run(owner=alice, data=data, today=TODAY)
+    assert (report.created, report.updated) == (2, 1)
+    assert report.merged[0]["row"] == 4 and report.merged[0]["contact_id"] == (
+        Contact.objects.get(owner=alice, first_name="Ada").pk
+    )
+    ada = Contact.objects.get(owner=alice, first_name="Ada")
+    assert ada.company == "Engines" and list(ada.phones.values_list("value", flat=True)) == ["+44 1"]
