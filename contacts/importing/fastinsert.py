@@ -12,6 +12,9 @@ can insert in between. Other backends are not supported by the project.
 """
 
 import itertools
+import json
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -142,3 +145,84 @@ def fast_insert(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _json_insert_sql(model: type[models.Model], columns: Sequence[str]) -> str:
+    opts = model._meta
+    quote = connection.ops.quote_name
+    db_columns = [opts.get_field(name).column for name in columns]
+    values = ", ".join(f"value ->> {i}" for i in range(len(db_columns)))
+    return "INSERT INTO {} ({}) SELECT {} FROM json_each(?)".format(
+        quote(opts.db_table), ", ".join(quote(c) for c in db_columns), values
+    )
+
+
+class BackgroundInserts:
+    """INSERTs written by a second thread while the import goes on reading the file.
+
+    SQLite releases the GIL while it executes a statement, so a whole chunk sent as one
+    JSON document (`INSERT ... SELECT ... FROM json_each(?)`: one statement, one step)
+    is written on the other core while this thread parses the next chunk. Row by row
+    (executemany) would not overlap: each row takes the GIL back.
+
+    The rule that keeps it safe: the writer only runs while the importer reads. Every
+    write of the importer's own (and the end of the transaction) comes after `drain()`,
+    so no two statements write at once, and no ORM insert can read the writer's row as
+    its lastrowid. `close()` (also on errors) waits for the writer before the
+    transaction ends. Elsewhere (PostgreSQL), `submit` inserts at once.
+    """
+
+    def __init__(self) -> None:
+        self.threaded = connection.vendor == "sqlite"
+        self._jobs: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def submit(self, model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        """Insert `rows` (JSON-ready: int, str, None) now or on the writer thread."""
+        if not rows:
+            return
+        if not self.threaded:
+            fast_insert(model, columns, rows)
+            return
+        self._raise_error()
+        if self._thread is None:
+            connection.ensure_connection()
+            raw = connection.connection  # Django opens SQLite with check_same_thread=False
+            self._thread = threading.Thread(target=self._work, args=(raw,), name="import-writer", daemon=True)
+            self._thread.start()
+        self._jobs.put((_json_insert_sql(model, columns), json.dumps(rows)))
+
+    def drain(self) -> None:
+        """Wait until everything submitted is written; raise the writer's error if any."""
+        if self._thread is not None:
+            self._jobs.join()
+        self._raise_error()
+
+    def close(self, *, quietly: bool = False) -> None:
+        """Stop the writer after what was submitted; raise its error unless `quietly`."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        if quietly:
+            self._error = None
+        self._raise_error()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            with connection.wrap_database_errors:  # sqlite3.IntegrityError → Django's, as elsewhere
+                raise error
+
+    def _work(self, raw) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                if self._error is None:  # after a failure the rest is skipped: the import rolls back
+                    sql, document = job
+                    raw.execute(sql, (document,))
+            except Exception as exc:  # noqa: BLE001 - handed over, raised in the importer's thread
+                self._error = exc
+            finally:
+                self._jobs.task_done()
+        self._jobs.task_done()

@@ -36,7 +36,15 @@ from .decoding import decode_bytes, read_limited
 from .detect import CSV_FORMATS, FORMATS, detect_format
 from .emails import email_valid
 from .errors import ImportFormatError, RowError
-from .fastinsert import DriverValues, IdPool, adapt_datetime, allocate_ids, fast_insert, import_cache
+from .fastinsert import (
+    BackgroundInserts,
+    DriverValues,
+    IdPool,
+    adapt_datetime,
+    allocate_ids,
+    fast_insert,
+    import_cache,
+)
 from .matching import email_key, linkedin_key, name_key, phone_key
 from .parsers import backup_json, vcard
 
@@ -257,13 +265,21 @@ def import_run(
     today = today or timezone.localdate()
     report = ImportReport(format=fmt, dry_run=dry_run)
     with _gc_paused(), import_cache(), transaction.atomic():
-        importer = _Importer(owner=owner, fmt=fmt, today=today, report=report, progress=progress)
-        if fmt == "json":
-            importer.run_backup(backup_json.parse(text))
-        else:
-            importer.total = estimate_rows(text, fmt)
-            importer.run(_rows(text, fmt))
-        importer.finish()
+        writer = BackgroundInserts()
+        try:
+            importer = _Importer(
+                owner=owner, fmt=fmt, today=today, report=report, progress=progress, writer=writer
+            )
+            if fmt == "json":
+                importer.run_backup(backup_json.parse(text))
+            else:
+                importer.total = estimate_rows(text, fmt)
+                importer.run(_rows(text, fmt))
+            importer.finish()
+        except BaseException:
+            writer.close(quietly=True)  # stopped before the rollback; the first error is the one raised
+            raise
+        writer.close()
         if dry_run:
             transaction.set_rollback(True)
     return report
@@ -290,9 +306,19 @@ def _gc_paused() -> Iterator[None]:
 
 class _Importer:
     def __init__(
-        self, *, owner: User, fmt: str, today: date, report: ImportReport, progress: Progress | None
+        self,
+        *,
+        owner: User,
+        fmt: str,
+        today: date,
+        report: ImportReport,
+        progress: Progress | None,
+        writer: BackgroundInserts,
     ):
         self.owner = owner
+        # Writes the "Connected on LinkedIn" interactions on a second thread. Rule: it only
+        # runs while this importer reads; every write here starts with writer.drain().
+        self.writer = writer
         self.fmt = fmt
         self.today = today
         self.report = report
@@ -361,6 +387,7 @@ class _Importer:
     def run_backup(self, backup: backup_json.Backup) -> None:
         self.total = len(backup.contacts)
         self.run(backup.contacts)
+        self.writer.drain()
         self._introductions()
         self._backup_interactions(backup.interactions)
         self._backup_reminders(backup.reminders)
@@ -373,6 +400,7 @@ class _Importer:
         updated contacts need the engine's refresh; a backup brings interactions and
         reminders, so after one every contact is refreshed.
         """
+        self.writer.drain()
         self.report.total_rows = self.processed
         ids = set(self.touched)
         if self.fmt == "json":
@@ -621,6 +649,7 @@ class _Importer:
         changed: dict[int, set[str]],
         job_changes: list,
     ) -> None:
+        self.writer.drain()  # the previous chunk's interactions: nothing else writes while it does
         now, now_db = self.now, self.now_db
         schedule, connected = self._schedule, self.connected
         rows = []
@@ -656,24 +685,6 @@ class _Importer:
             new_phones,
         )
         self._link_tags(tag_links)
-        if connections:
-            ids = allocate_ids(Interaction, len(connections))
-            owner_id, kind, now_db = self.owner.pk, self.db.plain(InteractionKind.OTHER), self.now_db
-            db_date = self.db.date
-            fast_insert(
-                Interaction,
-                INTERACTION_COLUMNS,
-                [
-                    (iid, owner_id, db_date(on), kind, CONNECTED_SUMMARY, "", None, None, now_db)
-                    for iid, (_pk, on) in zip(ids, connections, strict=True)
-                ],
-            )
-            fast_insert(
-                Interaction.contacts.through,
-                ["interaction_id", "contact_id"],
-                [(iid, pk) for iid, (pk, _on) in zip(ids, connections, strict=True)],
-            )
-            self.report.interactions_created += len(ids)
         by_fields: dict[frozenset[str], list[Contact]] = {}
         for pk, fields in changed.items():
             if fields:
@@ -688,6 +699,28 @@ class _Importer:
                 old_started_on=old_started_on,
                 today=self.today,
             )
+        if connections:  # last: the writer runs while the next chunk is read
+            self._connect(connections)
+
+    def _connect(self, connections: list[tuple[int, date]]) -> None:
+        """One "Connected on LinkedIn" interaction per (contact, date), on the writer thread."""
+        ids = allocate_ids(Interaction, len(connections))
+        owner_id, kind, now_db = self.owner.pk, self.db.plain(InteractionKind.OTHER), self.now_db
+        db_date = self.db.date
+        self.writer.submit(
+            Interaction,
+            INTERACTION_COLUMNS,
+            [
+                (iid, owner_id, db_date(on), kind, CONNECTED_SUMMARY, "", None, None, now_db)
+                for iid, (_pk, on) in zip(ids, connections, strict=True)
+            ],
+        )
+        self.writer.submit(
+            Interaction.contacts.through,
+            ["interaction_id", "contact_id"],
+            [(iid, pk) for iid, (pk, _on) in zip(ids, connections, strict=True)],
+        )
+        self.report.interactions_created += len(ids)
 
     def _schedule(self, item: _Pending) -> None:
         """Set a new contact's last interaction and next check-in as the reminder engine would.

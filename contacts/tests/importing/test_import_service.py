@@ -337,3 +337,50 @@ def test_the_same_person_twice_in_one_chunk_merges_into_the_first_row(alice):
     )
     ada = Contact.objects.get(owner=alice, first_name="Ada")
     assert ada.company == "Engines" and list(ada.phones.values_list("value", flat=True)) == ["+44 1"]
+
+
+def test_a_failed_interaction_insert_fails_the_import_and_writes_nothing(alice, monkeypatch):
+    """The interactions go through BackgroundInserts (a second thread on SQLite): its error
+    reaches the caller as Django's IntegrityError and the whole import is rolled back."""
+    from django.db import IntegrityError
+
+    from contacts.importing import services
+    from contacts.models import InteractionKind
+
+    taken = Interaction.objects.create(owner=alice, occurred_on=TODAY, kind=InteractionKind.CALL)
+    real = services.allocate_ids
+    monkeypatch.setattr(services, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(
+        services,
+        "allocate_ids",
+        lambda model, count: [taken.pk] * count if model is Interaction else real(model, count),
+    )
+    with pytest.raises(IntegrityError):
+        import_run(owner=alice, data=_linkedin(7), today=TODAY)
+    assert not Contact.objects.filter(owner=alice).exists()
+    assert list(Interaction.objects.filter(owner=alice)) == [taken]
+
+
+def test_an_error_while_the_writer_has_work_rolls_back_and_stops_it(alice, monkeypatch):
+    import threading
+
+    from contacts.importing import services
+
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    calls = {"n": 0}
+    real_match = services._Importer._match
+
+    def failing_match(self, row):
+        calls["n"] += 1
+        if calls["n"] == 9:  # the third chunk, after two chunks of interactions were submitted
+            raise RuntimeError("boom")
+        return real_match(self, row)
+
+    monkeypatch.setattr(services._Importer, "_match", failing_match)
+    with pytest.raises(RuntimeError, match="boom"):
+        import_run(owner=alice, data=_linkedin(10), today=TODAY)
+    assert not Contact.objects.filter(owner=alice).exists()
+    assert not Interaction.objects.filter(owner=alice).exists()
+    assert not [t for t in threading.enumerate() if t.name == "import-writer"]
+    again = import_run(owner=alice, data=_linkedin(10), today=TODAY)  # the connection is usable
+    assert again.created == 10 and Interaction.objects.filter(owner=alice).count() == 10
