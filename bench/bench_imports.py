@@ -1,13 +1,17 @@
 """Imports: a 100,000-row LinkedIn Connections.csv into an empty account.
 
-1. `import_run` in this process: wall time (target ≤ 5 s on SQLite).
+1. `import_run` in this process, RUNS times into an empty database: the median wall
+   time (target ≤ 5 s on SQLite).
 2. `manage.py import_contacts` in a subprocess on a copy of the database: peak RSS
    (target ≤ 250 MB), read from the kernel's ru_maxrss of the finished child.
 3. The same file again: re-import time (0 created).
 
-Wall and CPU time are both printed: on a shared machine the CPU time of this
-process (SQLite runs in it) is the better estimate of the wall time on an idle one.
 4. The same rows through django-import-export's ContactResource, for comparison.
+
+Wall and CPU time are both printed. CPU time is this process's, both threads: on
+SQLite the interactions are written by a second thread while the file is read, so
+CPU time is above wall time on an idle machine, and wall time rises when the other
+core is busy.
 """
 
 import os
@@ -20,6 +24,7 @@ import time
 from pathlib import Path
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "3"))
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = (
     "Ada Grace Alan Margaret Katherine José Søren Chloé Linus Barbara Radia Tim Priya Wei Amara Lars Fatima "
@@ -147,18 +152,27 @@ def run() -> list[dict]:
         )
     )
 
-    # Wall time: the service in this process, empty account.
-    owner = make_user("benchimport")
-    started, cpu = time.perf_counter(), time.process_time()
-    with csv_path.open("rb") as handle:
-        report = import_run(owner=owner, file=handle)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # Wall time: the service in this process, into an empty account of an empty database,
+    # RUNS times (the machine is shared: one run can be a second slower than the next).
+    from django.core.management import call_command
+
+    runs = []
+    for attempt in range(RUNS):
+        if attempt:
+            call_command("flush", interactive=False, verbosity=0)
+        owner = make_user("benchimport")
+        started, cpu = time.perf_counter(), time.process_time()
+        with csv_path.open("rb") as handle:
+            report = import_run(owner=owner, file=handle)
+        runs.append((time.perf_counter() - started, time.process_time() - cpu, report))
+    seconds, cpu, report = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
+    spread = ", ".join(f"{wall:.2f}" for wall, _cpu, _report in runs)
     results.append(
         _row(
-            f"import {ROWS:,} LinkedIn rows ({size_mb:.1f} MB) into an empty account",
-            f"{seconds:.2f} s wall, {cpu:.2f} s CPU ({report.summary_line()})",
+            f"import {ROWS:,} LinkedIn rows ({size_mb:.1f} MB) into an empty account: median of {RUNS}",
+            f"{seconds:.2f} s wall, {cpu:.2f} s CPU in two threads (runs: {spread} s; {report.summary_line()})",
             "≤ 5 s",
-            seconds <= 5 and report.created == ROWS,
+            seconds <= 5 and all(r.created == ROWS for _w, _c, r in runs),
         )
     )
     started, cpu = time.perf_counter(), time.process_time()
