@@ -1,10 +1,11 @@
 """`import_run`: a file of contacts into one owner's account, in one transaction.
 
 Set-based: the owner's existing emails, LinkedIn URLs and name+company keys are read
-once into dicts; rows are handled in chunks of CHUNK_SIZE, each ending in a few
-bulk_create/bulk_update calls, so the query count grows with the number of chunks,
-never with the number of rows. The file is parsed lazily (a generator over the text),
-so memory holds the text, the indexes and one chunk.
+once into dicts of ids; rows are handled in chunks of CHUNK_SIZE, each ending in a
+few multi-row INSERTs (fastinsert) and bulk_update calls, so the query count grows
+with the number of chunks, never with the number of rows. The file is parsed lazily
+(a generator over the text), so memory holds the text, the indexes and one chunk.
+A new contact's id is taken when the row is read (IdPool): the indexes hold final ids.
 
 Matching (DESIGN.md): email (case-insensitive), then LinkedIn URL (normalised), then
 exact full name + company. A match fills EMPTY fields only and never overwrites what
