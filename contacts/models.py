@@ -61,10 +61,8 @@ class Tag(models.Model):
 
 
 class Contact(models.Model):
-    # No index of its own: every composite index below starts with owner.
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts", db_index=False
-    )
+    # Its index is (owner, id): the scheduler pages through owners' contacts by id.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts")
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
@@ -261,10 +259,7 @@ class Exchange(models.TextChoices):
 
 
 class Interaction(models.Model):
-    # No index of its own: interaction_owner_date_idx starts with owner.
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions", db_index=False
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions")
     contacts = models.ManyToManyField(Contact, related_name="interactions")
     occurred_on = models.DateField()
     kind = models.CharField(max_length=32, choices=InteractionKind.choices, default=InteractionKind.COFFEE)
