@@ -14,6 +14,7 @@ can insert in between. Other backends are not supported by the project.
 import itertools
 import json
 import queue
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -169,11 +170,12 @@ class BackgroundInserts:
     write of the importer's own (and the end of the transaction) comes after `drain()`,
     so no two statements write at once, and no ORM insert can read the writer's row as
     its lastrowid. `close()` (also on errors) waits for the writer before the
-    transaction ends. Elsewhere (PostgreSQL), `submit` inserts at once.
+    transaction ends. Elsewhere (PostgreSQL, SQLite before 3.38), `submit` inserts at once.
     """
 
     def __init__(self) -> None:
-        self.threaded = connection.vendor == "sqlite"
+        # The ->> operator came with SQLite 3.38 (2022); an older library inserts at once.
+        self.threaded = connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 38)
         self._jobs: queue.Queue = queue.Queue()
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None

@@ -384,3 +384,13 @@ def test_an_error_while_the_writer_has_work_rolls_back_and_stops_it(alice, monke
     assert not [t for t in threading.enumerate() if t.name == "import-writer"]
     again = import_run(owner=alice, data=_linkedin(10), today=TODAY)  # the connection is usable
     assert again.created == 10 and Interaction.objects.filter(owner=alice).count() == 10
+
+
+def test_without_sqlite_json_operators_the_interactions_are_inserted_at_once(alice, monkeypatch):
+    from contacts.importing import fastinsert
+
+    monkeypatch.setattr(fastinsert.sqlite3, "sqlite_version_info", (3, 37, 2))
+    assert fastinsert.BackgroundInserts().threaded is False
+    report = import_run(owner=alice, data=_linkedin(5), today=TODAY)
+    assert report.created == 5 and report.interactions_created == 5
+    assert Interaction.objects.filter(owner=alice, summary="Connected on LinkedIn").count() == 5
