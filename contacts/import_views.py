@@ -23,6 +23,9 @@ from contacts.models import ImportJob, ImportStatus
 
 FORMAT_CHOICES = [("auto", "Detect automatically"), *FORMATS.items()]
 
+# The result page lists this many merged rows, notes and rejected rows; it says how many more.
+RESULT_ROWS = 200
+
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
@@ -133,11 +136,14 @@ def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("contacts:import_preview", pk=job.pk)
     context = _progress_context(job)
     report = job.report or {}
+    merged, warnings = report.get("merged", []), report.get("warnings", [])
     context.update(
-        merged=report.get("merged", [])[:200],
+        merged=merged[:RESULT_ROWS],
+        merged_more=max(0, len(merged) - RESULT_ROWS),
         job_changes=report.get("job_changes", []),
-        warnings=report.get("warnings", [])[:200],
-        errors=job.errors[:200],
+        warnings=warnings[:RESULT_ROWS],
+        warnings_more=max(0, len(warnings) - RESULT_ROWS),
+        errors=job.errors[:RESULT_ROWS],
     )
     return render(request, "contacts/import_job.html", context)
 

@@ -191,3 +191,25 @@ def test_task_is_redelivery_safe(alice_client, alice):
     assert (job.status, job.created_count) == ("done", 2)
     import_job_run_task(job.pk)  # delivered again after it finished: nothing happens
     assert Contact.objects.filter(owner=alice).count() == 2
+
+
+def test_result_page_says_how_many_notes_and_merges_it_does_not_list(alice_client, alice):
+    rows = "".join(f"P{i},Q{i},not-an-email-{i},Co\n" for i in range(230))
+    data = ("Name,Last Name,Email,Company\n" + rows).encode()
+    upload(alice_client, "many.csv", content=data)
+    job = ImportJob.objects.get(owner=alice)
+    ImportJob.objects.filter(pk=job.pk).update(message="Queued")
+    import_job_run(job_id=job.pk)
+    page = alice_client.get(reverse("contacts:import_job", args=[job.pk])).content.decode()
+    assert page.count("ignored the invalid email") == 200
+    assert "…and 30 more." in page
+    upload(
+        alice_client,
+        "many.csv",
+        content=data.replace(b",Co\n", b",Co,Lisbon\n").replace(b"Company\n", b"Company,Location\n"),
+    )
+    again = ImportJob.objects.filter(owner=alice).latest("pk")
+    ImportJob.objects.filter(pk=again.pk).update(message="Queued")
+    import_job_run(job_id=again.pk)
+    page = alice_client.get(reverse("contacts:import_job", args=[again.pk])).content.decode()
+    assert page.count("— location") == 200 and page.count("…and 30 more.") == 2
