@@ -138,24 +138,23 @@ def fast_insert(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     """
     if not rows:
         return
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"{_insert_into(model, columns)} VALUES ({placeholders})", rows)
+
+
+def _insert_into(model: type[models.Model], columns: Sequence[str]) -> str:
+    """'INSERT INTO "table" ("col", ...)' for these attnames of `model`."""
     opts = model._meta
     quote = connection.ops.quote_name
-    db_columns = [opts.get_field(name).column for name in columns]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(opts.db_table), ", ".join(quote(c) for c in db_columns), ", ".join(["%s"] * len(db_columns))
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    db_columns = ", ".join(quote(opts.get_field(name).column) for name in columns)
+    return f"INSERT INTO {quote(opts.db_table)} ({db_columns})"
 
 
 def _json_insert_sql(model: type[models.Model], columns: Sequence[str]) -> str:
-    opts = model._meta
-    quote = connection.ops.quote_name
-    db_columns = [opts.get_field(name).column for name in columns]
-    values = ", ".join(f"value ->> {i}" for i in range(len(db_columns)))
-    return "INSERT INTO {} ({}) SELECT {} FROM json_each(?)".format(
-        quote(opts.db_table), ", ".join(quote(c) for c in db_columns), values
-    )
+    """The INSERT of a JSON array of rows (each an array in the order of `columns`)."""
+    values = ", ".join(f"value ->> {i}" for i in range(len(columns)))
+    return f"{_insert_into(model, columns)} SELECT {values} FROM json_each(?)"
 
 
 class BackgroundInserts:
