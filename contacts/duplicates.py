@@ -17,6 +17,7 @@ from django.db import transaction
 from contacts.importing.matching import email_key, linkedin_key, phone_key
 from contacts.models import Contact, ContactEmail, ContactPhone, Interaction, RoleHistory
 from reminders.models import Reminder
+from reminders.services import contacts_schedule_refresh
 
 BUCKET_LIMIT = 300  # a bucket larger than this (a very common surname) is not compared pairwise
 NAME_RATIO = 0.85
@@ -236,9 +237,6 @@ def contact_merge(*, owner: User, survivor_id: int, other_id: int, picks: dict[s
         introduced_by=survivor
     )
     other.delete()
-
-    from reminders.services import contacts_schedule_refresh
-
     contacts_schedule_refresh(contact_ids=[survivor.pk])
     survivor.refresh_from_db()
     return survivor

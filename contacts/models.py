@@ -60,6 +60,36 @@ class Tag(models.Model):
         return self.name
 
 
+# The contact's fields as a person fills them in, declared once: the form, the
+# services, every import (files, the admin's, backups) and every export read these.
+# Short text fields (one line each; an import cleans and fills them when empty):
+CONTACT_TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "industry",
+    "location",
+    "linkedin_url",
+    "how_we_met",
+)
+# Everything a user edits on a contact (tags, emails and phones aside: own tables).
+CONTACT_FIELDS = (
+    *CONTACT_TEXT_FIELDS,
+    "introduced_by",
+    "relationship",
+    "network",
+    "tie_strength",
+    "checkin_cadence_months",
+    "birthday_month",
+    "birthday_day",
+    "birthday_year",
+    "started_on",
+    "notes",
+    "archived",
+)
+
+
 class Contact(models.Model):
     # Its index is (owner, id): the scheduler pages through owners' contacts by id.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts")

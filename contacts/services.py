@@ -7,7 +7,7 @@ denormalised `last_interaction_on` / `next_check_in`.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from django.contrib.auth.models import User
@@ -15,32 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from reminders import services as reminder_services
+from reminders.models import Reminder
 
-from .models import Contact, ContactEmail, ContactPhone, Interaction, Tag
+from .models import CONTACT_FIELDS, Contact, ContactEmail, ContactPhone, Interaction, Tag
 
 # Changing one of these moves the check-in schedule.
 SCHEDULE_FIELDS = ("tie_strength", "checkin_cadence_months", "archived")
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "title",
-    "industry",
-    "location",
-    "linkedin_url",
-    "how_we_met",
-    "introduced_by",
-    "relationship",
-    "network",
-    "tie_strength",
-    "checkin_cadence_months",
-    "birthday_month",
-    "birthday_day",
-    "birthday_year",
-    "started_on",
-    "notes",
-    "archived",
-)
 
 
 @dataclass(frozen=True)
@@ -286,6 +266,28 @@ def interaction_create(
     interaction.contacts.set(ids)
     reminder_services.interaction_recorded(interaction_id=interaction.pk, today=today)
     return interaction
+
+
+@transaction.atomic
+def reminder_done_and_log(
+    *, reminder: Reminder, user: User, kind: str, summary: str, today: date, now: datetime | None = None
+) -> Interaction:
+    """Close the reminder and log an interaction with its contact on `today`, in one step.
+
+    The interaction goes through `interaction_create`, which also closes the
+    contact's other open check-ins and moves the next one.
+    """
+    if reminder.owner_id != user.pk:
+        raise ValueError("not this user's reminder")
+    reminder_services.reminder_done(reminder=reminder, today=today, now=now)
+    return interaction_create(
+        owner=user,
+        contact_ids=[reminder.contact_id],
+        occurred_on=today,
+        today=today,
+        kind=kind,
+        summary=summary,
+    )
 
 
 @transaction.atomic

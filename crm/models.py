@@ -65,9 +65,6 @@ class Profile(models.Model):
     def __str__(self) -> str:
         return f"Profile of {self.user}"
 
-    def cadence_for_tie(self, tie_strength: str) -> int:
-        return self.strong_cadence_months if tie_strength == "strong" else self.weak_cadence_months
-
 
 class JobRun(models.Model):
     """When each periodic job last finished, so a dead beat is seen, not guessed."""

@@ -53,6 +53,15 @@ def cadence_months(*, contact_cadence: int | None, tag_cadences: Iterable[int | 
     return default
 
 
+def default_cadence(tie_strength: str, *, strong: int, weak: int) -> int:
+    """The profile's check-in cadence for a tie strength: `strong` for "strong", else `weak`.
+
+    Any other value (a blank or unknown strength from a file) counts as weak: a
+    tie nobody rated is kept on the longer cadence.
+    """
+    return strong if tie_strength == "strong" else weak
+
+
 def check_in_base(*, created_on: date, last_interaction_on: date | None, last_closed_on: date | None) -> date:
     """The latest of the contact's creation date, last interaction and last closed check-in."""
     return max(d for d in (created_on, last_interaction_on, last_closed_on) if d is not None)

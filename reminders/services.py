@@ -2,8 +2,9 @@
 
 Interface used by contacts/ (views, services, imports): `contacts_schedule_refresh`,
 `interaction_recorded`, `contact_role_changed`. The job is `reminders_generate`;
-the reminders page calls `reminder_done`, `reminder_done_and_log`, `reminder_snooze`
-and `reminder_dismiss`.
+the reminders page calls `reminder_done`, `reminder_snooze` and `reminder_dismiss`
+(closing a reminder *and* logging an interaction is contacts.services'
+`reminder_done_and_log`: contacts sit on top of this engine, never under it).
 
 Exactly once comes from the database: Reminder is unique on (contact, kind, due_on)
 and rows are inserted with `INSERT … ON CONFLICT DO NOTHING`, so a second run, a
@@ -21,12 +22,11 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
-from contacts.models import Contact, Interaction, InteractionKind, RoleHistory, TieStrength
+from contacts.models import Contact, Interaction, InteractionKind, RoleHistory
 from crm.models import JobRun, Profile
 
 from . import rules
@@ -75,7 +75,7 @@ class OwnerClock:
     weak_cadence: int
 
     def default_cadence(self, tie_strength: str) -> int:
-        return self.strong_cadence if tie_strength == TieStrength.STRONG else self.weak_cadence
+        return rules.default_cadence(tie_strength, strong=self.strong_cadence, weak=self.weak_cadence)
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
@@ -634,30 +634,6 @@ def reminder_snooze(*, reminder: Reminder, until: date, today: date) -> bool:
     if snoozed:
         reminder.status, reminder.snoozed_until = ReminderStatus.SNOOZED, until
     return bool(snoozed)
-
-
-@transaction.atomic
-def reminder_done_and_log(
-    *, reminder: Reminder, user: User, kind: str, summary: str, today: date, now: datetime | None = None
-) -> Interaction:
-    """Close the reminder and log an interaction with its contact on `today`, in one step.
-
-    The interaction goes through contacts.services.interaction_create, which also
-    closes the contact's other open check-ins and moves the next one.
-    """
-    from contacts.services import interaction_create
-
-    if reminder.owner_id != user.pk:
-        raise ValueError("not this user's reminder")
-    _close(reminder=reminder, status=ReminderStatus.DONE, today=today, now=now)
-    return interaction_create(
-        owner=user,
-        contact_ids=[reminder.contact_id],
-        occurred_on=today,
-        today=today,
-        kind=kind,
-        summary=summary,
-    )
 
 
 def snooze_presets(today: date) -> dict[str, date]:

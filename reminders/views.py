@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from contacts import services as contact_services
+
 from . import selectors, services
 from .forms import DoneLogForm, SnoozeForm
 from .models import Reminder
@@ -87,7 +89,7 @@ def reminder_done_and_log(request: HttpRequest, pk: int) -> HttpResponse:
     form = DoneLogForm(request.POST)
     if not form.is_valid():
         return _row_with_errors(request, reminder, "Choose what kind of interaction it was.")
-    services.reminder_done_and_log(
+    contact_services.reminder_done_and_log(
         reminder=reminder,
         user=request.user,
         kind=form.cleaned_data["kind"],

@@ -376,7 +376,7 @@ class _Importer:
             self.tz = ZoneInfo(profile.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             self.tz = ZoneInfo("UTC")
-        self.default_cadence = {"strong": profile.strong_cadence_months, "weak": profile.weak_cadence_months}
+        self.strong_cadence, self.weak_cadence = profile.strong_cadence_months, profile.weak_cadence_months
 
     # --- driving ---------------------------------------------------------------
 
@@ -759,7 +759,9 @@ class _Importer:
         return reminder_rules.cadence_months(
             contact_cadence=contact.checkin_cadence_months,
             tag_cadences=[self.tag_cadence.get(t.lower()) for t in tags],
-            default=self.default_cadence.get(contact.tie_strength, self.default_cadence["weak"]),
+            default=reminder_rules.default_cadence(
+                contact.tie_strength, strong=self.strong_cadence, weak=self.weak_cadence
+            ),
         )
 
     def _link_tags(self, links: list[tuple[int, str]]) -> None:

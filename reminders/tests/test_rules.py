@@ -210,3 +210,8 @@ def test_why_strings():
         rules.why_follow_up(interaction_kind="Coffee", occurred_on=date(2026, 11, 2))
         == "follow up on coffee of Nov 2"
     )
+
+
+@pytest.mark.parametrize(("tie", "expected"), [("strong", 2), ("weak", 7), ("", 7), ("unknown", 7)])
+def test_default_cadence_is_the_profile_value_for_the_tie_and_weak_otherwise(tie, expected):
+    assert rules.default_cadence(tie, strong=2, weak=7) == expected

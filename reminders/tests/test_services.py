@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from contacts import services as contact_services
 from contacts.models import Contact, Interaction, RoleHistory
 from contacts.tests.factories import make_contact, make_interaction, make_reminder, make_tag, make_user
 from crm.models import Profile
@@ -149,7 +150,7 @@ def test_done_and_log_creates_the_interaction_in_one_step(alice):
     contact = make_contact(owner=alice, created_at=CREATED)
     reminder = make_reminder(contact=contact, kind="birthday", due_on=TODAY)
     check_in = make_reminder(contact=contact, due_on=date(2026, 7, 10))
-    interaction = services.reminder_done_and_log(
+    interaction = contact_services.reminder_done_and_log(
         reminder=reminder, user=alice, kind="message", summary="Happy birthday!", today=TODAY
     )
     assert list(interaction.contacts.all()) == [contact]
