@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
+from django.utils.timesince import timesince
 
 
 @lru_cache(maxsize=256)
@@ -154,7 +155,13 @@ def _plural(n: int, word: str) -> str:
 
 
 def humanize_since(then: date, today: date) -> str:
-    """'today', 'yesterday', '5 days ago', '3 weeks ago', '4 months ago', '2 years ago'."""
+    """'today', 'yesterday', then Django's timesince to one unit: '5 days ago',
+    '3 weeks ago', '4 months ago', '2 years ago'; a future date is 'on Nov 2'.
+
+    The one "N days ago" of the app: the reminders' why strings and the contact
+    pages' `|ago` filter both call it. timesince counts calendar months and years;
+    its non-breaking spaces become plain ones so the words wrap and match as text.
+    """
     days = (today - then).days
     if days < 0:
         return "on " + short_date(then)
@@ -162,15 +169,7 @@ def humanize_since(then: date, today: date) -> str:
         return "today"
     if days == 1:
         return "yesterday"
-    if days < 14:
-        return f"{days} days ago"
-    delta = relativedelta(today, then)
-    months = delta.years * 12 + delta.months
-    if months < 1:
-        return f"{days // 7} weeks ago"
-    if months < 12:
-        return _plural(months, "month") + " ago"
-    return _plural(delta.years, "year") + " ago"
+    return timesince(then, today, depth=1).replace("\xa0", " ") + " ago"
 
 
 def short_date(d: date) -> str:

@@ -6,34 +6,17 @@ from django import template
 from django.http import QueryDict
 from django.utils import timezone
 
+from reminders.rules import humanize_since
+
 register = template.Library()
-
-
-def days_ago_text(then: date | None, today: date) -> str:
-    """'today', 'yesterday', '5 days ago', '3 weeks ago', '4 months ago', '2 years ago'."""
-    if then is None:
-        return "never"
-    days = (today - then).days
-    if days < 0:
-        return "in the future" if days < -1 else "tomorrow"
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 14:
-        return f"{days} days ago"
-    if days < 60:
-        return f"{days // 7} weeks ago"
-    months = (today.year - then.year) * 12 + today.month - then.month - (today.day < then.day)
-    if months < 24:
-        return f"{max(months, 2)} months ago"
-    return f"{months // 12} years ago"
 
 
 @register.filter
 def ago(value: date | None) -> str:
     """A date as a distance from the user's today (the middleware set the time zone)."""
-    return days_ago_text(value, timezone.localdate())
+    if value is None:
+        return "never"
+    return humanize_since(value, timezone.localdate())
 
 
 @register.simple_tag(takes_context=True)

@@ -189,6 +189,9 @@ def test_window_never_starts_before_the_contact_was_created():
         (date(2027, 2, 10), "4 months ago"),
         (date(2026, 6, 10), "1 year ago"),
         (date(2024, 1, 1), "3 years ago"),
+        (date(2026, 12, 1), "6 months ago"),
+        (date(2025, 8, 1), "1 year ago"),
+        (date(2027, 6, 11), "on Jun 11"),
     ],
 )
 def test_humanize_since(then, expected):
