@@ -5,25 +5,20 @@ falls on the last day of February, so Feb 28 in common years: BYMONTHDAY=-1);
 open check-ins, follow-ups and job changes are single all-day events. UIDs are
 stable (`birthday-<contact id>@keepwarm`...), so calendar apps update events in
 place instead of duplicating them. The secret token is the only credential: a
-wrong one is a 404, and regenerating it revokes the old URL.
+wrong one is a 404, and regenerating it revokes the old URL (the views are in
+reminders/views.py, the regeneration in reminders/services.py).
 """
 
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
 from contacts.models import Contact
-from crm.models import Profile, new_calendar_token
 
+from . import rules
 from .models import Reminder, ReminderKind, ReminderStatus
 
 UID_DOMAIN = "keepwarm"
@@ -85,8 +80,9 @@ def calendar_feed_build(*, user: User) -> bytes:
     )
     for contact in contacts:
         if contact.birthday_month and contact.birthday_day:
-            year = contact.birthday_year or 2000  # a leap year: Feb 29 without a year is valid
-            start = date(year, contact.birthday_month, contact.birthday_day)
+            start = rules.birthday_origin(
+                month=contact.birthday_month, day=contact.birthday_day, year=contact.birthday_year
+            )
             cal.add_component(
                 _all_day(
                     f"birthday-{contact.pk}",
@@ -98,9 +94,7 @@ def calendar_feed_build(*, user: User) -> bytes:
             )
         if contact.started_on:
             origin = contact.started_on
-            first = origin + relativedelta(years=1)
-            if (origin.month, origin.day) == (2, 29):
-                first = date(first.year, 2, 28)
+            first = rules.yearly_on(origin, origin.year + 1)  # the first full year
             where = f" at {contact.company}" if contact.company else ""
             cal.add_component(
                 _all_day(
@@ -123,23 +117,3 @@ def calendar_feed_build(*, user: User) -> bytes:
         title = REMINDER_TITLES[reminder.kind].format(name=reminder.contact.full_name)
         cal.add_component(_all_day(f"reminder-{reminder.pk}", on, title, stamp, description=reminder.detail))
     return cal.to_ical()
-
-
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    profile = Profile.objects.select_related("user").filter(calendar_token=token).first()
-    if profile is None or not token:
-        raise Http404("No such calendar.")
-    response = HttpResponse(
-        calendar_feed_build(user=profile.user), content_type="text/calendar; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'inline; filename="keepwarm.ics"'
-    response["Cache-Control"] = "private, max-age=900"
-    return response
-
-
-@login_required
-@require_POST
-def calendar_regenerate(request: HttpRequest) -> HttpResponse:
-    Profile.objects.filter(user=request.user).update(calendar_token=new_calendar_token())
-    messages.success(request, "New calendar address created; the old one no longer works.")
-    return redirect("settings")

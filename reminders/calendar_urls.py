@@ -1,10 +1,10 @@
-"""The per-user calendar feed /calendar/<token>.ics (owned by the import/export work)."""
+"""The per-user calendar feed /calendar/<token>.ics and the regeneration of its token."""
 
 from django.urls import path
 
-from . import calendar
+from . import views
 
 urlpatterns = [
-    path("calendar/regenerate/", calendar.calendar_regenerate, name="calendar_regenerate"),
-    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    path("calendar/regenerate/", views.calendar_regenerate, name="calendar_regenerate"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

@@ -22,12 +22,13 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from contacts.models import Contact, Interaction, InteractionKind, RoleHistory
-from crm.models import JobRun, Profile
+from crm.models import JobRun, Profile, new_calendar_token
 
 from . import rules
 from .models import Reminder, ReminderKind, ReminderStatus
@@ -634,6 +635,13 @@ def reminder_snooze(*, reminder: Reminder, until: date, today: date) -> bool:
     if snoozed:
         reminder.status, reminder.snoozed_until = ReminderStatus.SNOOZED, until
     return bool(snoozed)
+
+
+def calendar_token_regenerate(*, user: User) -> str:
+    """Give the user a new calendar feed token (the old address stops working); returns it."""
+    token = new_calendar_token()
+    Profile.objects.filter(user=user).update(calendar_token=token)
+    return token
 
 
 def snooze_presets(today: date) -> dict[str, date]:

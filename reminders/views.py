@@ -2,15 +2,16 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from contacts import services as contact_services
+from crm.models import Profile
 
-from . import selectors, services
+from . import calendar, selectors, services
 from .forms import DoneLogForm, SnoozeForm
 from .models import Reminder
 
@@ -97,3 +98,24 @@ def reminder_done_and_log(request: HttpRequest, pk: int) -> HttpResponse:
         today=timezone.localdate(),
     )
     return _gone(request, f"Done and logged: {reminder.contact.full_name}.")
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed: the token is the only credential, a wrong one is a 404."""
+    profile = Profile.objects.select_related("user").filter(calendar_token=token).first()
+    if profile is None or not token:
+        raise Http404("No such calendar.")
+    response = HttpResponse(
+        calendar.calendar_feed_build(user=profile.user), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="keepwarm.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+@login_required
+@require_POST
+def calendar_regenerate(request: HttpRequest) -> HttpResponse:
+    services.calendar_token_regenerate(user=request.user)
+    messages.success(request, "New calendar address created; the old one no longer works.")
+    return redirect("settings")
