@@ -13,9 +13,10 @@ from difflib import SequenceMatcher
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.text import capfirst
 
 from contacts.importing.matching import email_key, linkedin_key, phone_key
-from contacts.models import Contact, ContactEmail, ContactPhone, Interaction, RoleHistory
+from contacts.models import CONTACT_FIELDS, Contact, ContactEmail, ContactPhone, Interaction, RoleHistory
 from reminders.models import Reminder
 from reminders.services import contacts_schedule_refresh
 
@@ -23,26 +24,30 @@ BUCKET_LIMIT = 300  # a bucket larger than this (a very common surname) is not c
 NAME_RATIO = 0.85
 COMPANY_RATIO = 0.6
 
-MERGE_FIELDS = [
-    ("first_name", "First name"),
-    ("last_name", "Last name"),
-    ("company", "Company"),
-    ("title", "Title"),
-    ("industry", "Industry"),
-    ("location", "Location"),
-    ("linkedin_url", "LinkedIn URL"),
-    ("how_we_met", "How we met"),
-    ("introduced_by_id", "Introduced by"),
-    ("relationship", "Relationship"),
-    ("network", "Network"),
-    ("tie_strength", "Tie strength"),
-    ("checkin_cadence_months", "Check-in cadence"),
-    ("birthday", "Birthday"),
-    ("started_on", "Role started"),
-    ("notes", "Notes"),
-    ("archived", "Archived"),
-]
 BIRTHDAY_FIELDS = ("birthday_month", "birthday_day", "birthday_year")
+# Labels that differ from the model's verbose names.
+_MERGE_LABELS = {
+    "linkedin_url": "LinkedIn URL",
+    "checkin_cadence_months": "Check-in cadence",
+    "started_on": "Role started",
+}
+
+
+def _merge_fields() -> list[tuple[str, str]]:
+    """(attribute, label) for each field a merge lets you pick: the contact's
+    declared fields, the three birthday parts as one "Birthday"."""
+    fields = []
+    for name in CONTACT_FIELDS:
+        if name in BIRTHDAY_FIELDS:
+            if name == BIRTHDAY_FIELDS[0]:
+                fields.append(("birthday", "Birthday"))
+            continue
+        field = Contact._meta.get_field(name)
+        fields.append((field.attname, _MERGE_LABELS.get(name, capfirst(field.verbose_name))))
+    return fields
+
+
+MERGE_FIELDS = _merge_fields()
 
 
 @dataclass

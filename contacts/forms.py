@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from .models import (
+    CONTACT_FIELDS,
     Contact,
     ContactEmail,
     ContactLabel,
@@ -168,26 +169,8 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = (
-            "first_name",
-            "last_name",
-            "company",
-            "title",
-            "industry",
-            "location",
-            "linkedin_url",
-            "relationship",
-            "network",
-            "tie_strength",
-            "checkin_cadence_months",
-            "birthday_month",
-            "birthday_day",
-            "birthday_year",
-            "started_on",
-            "introduced_by",
-            "how_we_met",
-            "notes",
-        )
+        # Archiving has its own button; everything else a person edits is here.
+        fields = tuple(name for name in CONTACT_FIELDS if name != "archived")
         labels = {"linkedin_url": "LinkedIn URL", "started_on": "Started current role on"}
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
