@@ -16,9 +16,10 @@ UPDATEs (`… WHERE status IN (open, snoozed)`), so two clicks close it once.
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -337,6 +338,10 @@ class RunResult:
     users: int = 0
     skipped_rows: int = 0
 
+    @property
+    def summary(self) -> str:
+        return f"created={self.created} users={self.users} skipped_rows={self.skipped_rows}"
+
 
 def _raise_events(row: dict, clock: OwnerClock, created_on: date) -> list[NewReminder]:
     """Birthdays and work anniversaries due in the run's window (rule 5)."""
@@ -468,21 +473,24 @@ def _mark_run(clocks: dict[int, OwnerClock]) -> None:
 def reminders_generate_batch(
     *, user_ids: Iterable[int], today: date | None = None, now: datetime | None = None
 ) -> RunResult:
-    """Raise the due reminders of these users; returns the counts.
+    """Raise the due reminders of these users, record the run; returns the counts.
 
     `today` stands for "today" in every user's zone; without it each user's
-    local date at `now` (default: the current time) is used.
+    local date at `now` (default: the current time) is used. What each batch task
+    runs, so /healthz sees every batch finish.
     """
     now = now or timezone.now()
     clocks = _owner_clocks(user_ids, today=today, now=now)
     result = RunResult(users=len(clocks))
     if not clocks:
+        job_run_finished(summary=result.summary)
         return result
     _wake_snoozed(clocks)
     contacts = Contact.objects.filter(owner_id__in=list(clocks))
     for rows in _contact_chunks(contacts, result):
         _generate_chunk(rows, clocks, result, now=now)
     _mark_run(clocks)
+    job_run_finished(summary=result.summary)
     return result
 
 
@@ -530,8 +538,28 @@ def reminders_generate(
         total.created += result.created
         total.users += result.users
         total.skipped_rows += result.skipped_rows
-    job_run_finished(summary=f"created={total.created} users={total.users} skipped_rows={total.skipped_rows}")
+    job_run_finished(summary=total.summary)
     return total.created
+
+
+def reminders_generate_fan_out(
+    *,
+    enqueue_batch: Callable[[list[int], str | None], object],
+    today: date | None = None,
+    batch_size: int = USER_BATCH_SIZE,
+) -> int:
+    """Split the job into batches of `batch_size` users; returns how many were queued.
+
+    `enqueue_batch(user_ids, today)` queues one batch (the batch task's `.delay`),
+    called after the surrounding transaction commits, so a worker never picks up a
+    batch for state it cannot see yet. `today` as for `reminders_generate`.
+    """
+    job_run_started()
+    count = 0
+    for batch in user_id_batches(size=batch_size):
+        transaction.on_commit(partial(enqueue_batch, batch, today.isoformat() if today else None))
+        count += 1
+    return count
 
 
 # --- reactions to contact and interaction changes -------------------------------

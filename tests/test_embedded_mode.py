@@ -98,7 +98,7 @@ def test_run_script_serves_executes_tasks_and_stops_on_ctrl_c(tmp_path):
             env,
             "shell",
             "-c",
-            "from reminders.tasks import generate_reminders_task; generate_reminders_task.delay()",
+            "from reminders.tasks import reminders_generate_fan_out_task; reminders_generate_fan_out_task.delay()",
         )
         probe = "from crm.models import JobRun; print(JobRun.objects.filter(name='generate_reminders', last_finished_at__isnull=False).count())"
         deadline = time.monotonic() + 60

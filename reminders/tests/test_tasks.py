@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_task_acks_late_and_is_redelivered_when_a_worker_dies():
-    for task in (tasks.generate_reminders_task, tasks.generate_reminders_batch_task):
+    for task in (tasks.reminders_generate_fan_out_task, tasks.reminders_generate_batch_task):
         assert task.acks_late is True
         assert task.reject_on_worker_lost is True
 
@@ -24,7 +24,7 @@ def test_every_task_acks_late_and_is_redelivered_when_a_worker_dies():
 def test_beat_schedule_names_the_fan_out_task():
     names = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "reminders.tasks.generate_reminders_task" in names
-    assert tasks.generate_reminders_task.name == "reminders.tasks.generate_reminders_task"
+    assert tasks.reminders_generate_fan_out_task.name == "reminders.tasks.generate_reminders_task"
 
 
 def test_fan_out_enqueues_one_batch_per_group_of_users_after_commit(
@@ -32,9 +32,9 @@ def test_fan_out_enqueues_one_batch_per_group_of_users_after_commit(
 ):
     users = [make_user() for _ in range(5)]
     sent = []
-    monkeypatch.setattr(tasks.generate_reminders_batch_task, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.reminders_generate_batch_task, "delay", lambda *args: sent.append(args))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert tasks.generate_reminders_task(today="2027-01-10", batch_size=2) == 3
+        assert tasks.reminders_generate_fan_out_task(today="2027-01-10", batch_size=2) == 3
     assert sent == []  # nothing leaves before the commit
     for callback in callbacks:
         callback()
@@ -51,6 +51,6 @@ def test_batch_task_raises_reminders_and_records_the_run():
         birthday_month=1,
         birthday_day=10,
     )
-    assert tasks.generate_reminders_batch_task([user.pk], "2027-01-10") == 1
+    assert tasks.reminders_generate_batch_task([user.pk], "2027-01-10") == 1
     assert Reminder.objects.get().contact_id == contact.pk
     assert "created=1" in JobRun.objects.get(name="generate_reminders").last_summary

@@ -1,6 +1,6 @@
 """End to end on the real Redis broker with a real `celery worker` process.
 
-The beat-triggered task (`generate_reminders_task`) is sent the way beat sends it;
+The beat-triggered task (wire name `reminders.tasks.generate_reminders_task`) is sent the way beat sends it;
 the worker fans it out into per-user batch tasks (through Redis again) and runs
 them against a file SQLite database shared with this test.
 """
@@ -23,8 +23,8 @@ REDIS_DB = 1  # this area's Redis database number
 USERS, PER_USER = 5, 40
 
 SEND = """
-from reminders.tasks import generate_reminders_task
-generate_reminders_task.apply_async(kwargs={"today": "2027-01-10", "batch_size": 2})
+from reminders.tasks import reminders_generate_fan_out_task
+reminders_generate_fan_out_task.apply_async(kwargs={"today": "2027-01-10", "batch_size": 2})
 print("sent")
 """
 
