@@ -10,8 +10,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 app = Celery("keepwarm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Task modules not named tasks.py.
-app.conf.imports = ("reminders.digest_tasks",)
 
 # Hourly: every user's local "today" and local digest hour come round once an hour.
 app.conf.beat_schedule = {
@@ -20,6 +18,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
     },
     "send-digests-hourly": {
+        # digests.tasks.digest_fan_out_task: its wire name is the one it had in reminders/.
         "task": "reminders.digest_tasks.send_digests_task",
         "schedule": crontab(minute=10),
     },

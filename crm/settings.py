@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "crm",
     "contacts",
     "reminders",
+    "digests",
 ]
 
 MIDDLEWARE = [

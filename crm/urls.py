@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("crm.account_urls")),
     path("contacts/", include("contacts.urls")),
     path("reminders/", include("reminders.urls")),
-    path("", include("reminders.public_urls")),
+    path("", include("reminders.calendar_urls")),
+    path("", include("digests.urls")),
     path("admin/", admin.site.urls),
 ]

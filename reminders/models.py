@@ -1,5 +1,8 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 
@@ -18,6 +21,24 @@ class ReminderStatus(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
+def active_q(today: date) -> Q:
+    """The one definition of an active reminder on local date `today`.
+
+    Due today or earlier, open or snoozed until a date that has come (the job
+    reopens those hourly; until then they count as open), on a contact that is
+    not archived. The reminders page, the dashboard and the digest all use it.
+    """
+    return Q(contact__archived=False, due_on__lte=today) & (
+        Q(status=ReminderStatus.OPEN) | Q(status=ReminderStatus.SNOOZED, snoozed_until__lte=today)
+    )
+
+
+class ReminderQuerySet(models.QuerySet):
+    def active(self, today: date) -> "ReminderQuerySet":
+        """Reminders to act on at local date `today` (`active_q`)."""
+        return self.filter(active_q(today))
+
+
 class Reminder(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
     contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="reminders")
@@ -32,6 +53,8 @@ class Reminder(models.Model):
         "contacts.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
     )
     detail = models.CharField(max_length=255, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -53,29 +76,3 @@ class Reminder(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reminders:list") + f"#reminder-{self.pk}"
-
-
-class DigestLog(models.Model):
-    """One row per user per period (a date, or an ISO week like 2026-W48).
-
-    Claimed (claimed_at) before sending and marked (sent_at) once the SMTP server
-    accepted the message, so a digest goes out once per period.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_logs")
-    period = models.CharField(max_length=16)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    item_count = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "period"], name="digestlog_unique_user_period")
-        ]
-
-    def __str__(self) -> str:
-        return f"Digest {self.period} for {self.user_id}"

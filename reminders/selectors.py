@@ -17,7 +17,7 @@ from django.utils import timezone
 from contacts.models import Contact, Interaction, InteractionKind
 
 from . import rules
-from .models import Reminder, ReminderKind, ReminderStatus
+from .models import Reminder, ReminderKind
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,10 @@ class Upcoming:
 
 
 def _active(owner: User, today: date) -> QuerySet[Reminder]:
-    """Open reminders, and snoozed ones whose date has come (the job reopens them hourly)."""
+    """The owner's active reminders (`Reminder.objects.active`), with what the rows show."""
     return (
-        Reminder.objects.filter(owner=owner, contact__archived=False, due_on__lte=today + timedelta(days=1))
-        .filter(Q(status=ReminderStatus.OPEN) | Q(status=ReminderStatus.SNOOZED, snoozed_until__lte=today))
+        Reminder.objects.active(today)
+        .filter(owner=owner)
         .select_related("contact", "interaction")
         .order_by("due_on", "id")
     )

@@ -3,9 +3,9 @@
 import datetime as dt
 
 from contacts.tests.factories import make_contact, make_reminder
-from reminders import digests
-from reminders.tests import smtp
-from reminders.tests.smtp import parts
+from digests import selectors, services
+from digests.tests import smtp
+from digests.tests.smtp import parts
 
 smtp_server = smtp.smtp_server  # fixture
 TODAY = dt.date(2027, 2, 25)
@@ -18,15 +18,15 @@ def test_many_overdue_check_ins_list_ten_and_count_the_rest(alice, smtp_server):
         )
         make_reminder(contact=contact, kind="check_in", due_on=TODAY - dt.timedelta(days=30 + i))
 
-    digest = digests.digest_context(user=alice, today=TODAY)
+    digest = selectors.digest_context(user=alice, today=TODAY)
     (section,) = [s for s in digest.sections if s.key == "check_in"]
-    assert len(section.items) == digests.SECTION_MAX == 10
+    assert len(section.items) == selectors.SECTION_MAX == 10
     assert section.more == 4
     assert digest.item_count == 14
     # Most overdue first: the oldest ones are listed.
     assert section.items[0].name.startswith("Overdue13")
 
-    assert digests.digest_send(user_id=alice.pk, period="2027-02-25", today=TODAY) is True
+    assert services.digest_send(user_id=alice.pk, period="2027-02-25", today=TODAY) is True
     (message,) = smtp_server.messages
     body = parts(message)
     for text in body.values():

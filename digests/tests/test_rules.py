@@ -3,7 +3,14 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.digest_rules import days_overdue, is_digest_day, is_digest_hour, period_key, pick_for_period
+from digests.rules import (
+    days_overdue,
+    is_digest_day,
+    is_digest_hour,
+    lookahead_until,
+    period_key,
+    pick_for_period,
+)
 
 
 def test_daily_period_is_the_iso_date():
@@ -53,3 +60,8 @@ def test_reconnect_pick_is_stable_for_a_seed_and_from_the_pool(seed, pool):
 
 def test_reconnect_pick_of_nothing_is_none():
     assert pick_for_period([], seed="1:2026-11-23") is None
+
+
+def test_lookahead_is_the_lead_days_from_today():
+    assert lookahead_until(dt.date(2026, 12, 28), 7) == dt.date(2027, 1, 4)
+    assert lookahead_until(dt.date(2026, 12, 28), 0) == dt.date(2026, 12, 28)

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from contacts.tests.factories import make_contact, make_reminder, make_user
-from reminders import digests
-from reminders.tests.digest_fixtures import NOT_LISTED, TODAY, make_network
+from digests import selectors
+from digests.tests.fixtures import NOT_LISTED, TODAY, make_network
 
 UTC = dt.UTC
 
@@ -18,7 +18,7 @@ def names(digest, key):
 
 def test_digest_lists_the_known_network(alice):
     net = make_network(alice)
-    digest = digests.digest_context(user=alice, today=TODAY)
+    digest = selectors.digest_context(user=alice, today=TODAY)
 
     assert names(digest, "check_in") == ["Ada Lovelace"]
     assert names(digest, "follow_up") == ["Bert Follower"]
@@ -43,14 +43,14 @@ def test_digest_lists_the_known_network(alice):
 
 def test_feb_29_birthday_is_on_feb_29_in_a_leap_year(alice):
     make_contact(owner=alice, first_name="Leap", last_name="Year", birthday_month=2, birthday_day=29)
-    digest = digests.digest_context(user=alice, today=dt.date(2028, 2, 25))
+    digest = selectors.digest_context(user=alice, today=dt.date(2028, 2, 25))
     (item,) = digest.sections[-1].items
     assert item.on == dt.date(2028, 2, 29) and item.note == "Birthday on Tue 29 Feb"
 
 
 def test_birthday_window_spans_the_new_year(alice):
     make_contact(owner=alice, first_name="New", last_name="Year", birthday_month=1, birthday_day=2)
-    digest = digests.digest_context(user=alice, today=dt.date(2026, 12, 28))
+    digest = selectors.digest_context(user=alice, today=dt.date(2026, 12, 28))
     (item,) = digest.sections[-1].items
     assert item.on == dt.date(2027, 1, 2)
 
@@ -58,7 +58,7 @@ def test_birthday_window_spans_the_new_year(alice):
 def test_a_closed_birthday_reminder_hides_the_birthday(alice):
     leap = make_contact(owner=alice, first_name="Done", last_name="Already", birthday_month=3, birthday_day=1)
     make_reminder(contact=leap, kind="birthday", due_on=dt.date(2027, 3, 1), status="done")
-    assert digests.digest_context(user=alice, today=TODAY).is_empty
+    assert selectors.digest_context(user=alice, today=TODAY).is_empty
 
 
 def test_an_open_birthday_reminder_gives_the_birthday_its_actions(alice):
@@ -66,7 +66,7 @@ def test_an_open_birthday_reminder_gives_the_birthday_its_actions(alice):
         owner=alice, first_name="Bday", last_name="Today", birthday_month=2, birthday_day=25
     )
     reminder = make_reminder(contact=contact, kind="birthday", due_on=TODAY)
-    (item,) = digests.digest_context(user=alice, today=TODAY).sections[-1].items
+    (item,) = selectors.digest_context(user=alice, today=TODAY).sections[-1].items
     assert item.reminder_id == reminder.pk and item.done_url and item.note == "Birthday today"
 
 
@@ -75,14 +75,14 @@ def test_a_snoozed_reminder_comes_back_when_its_snooze_ends(alice):
     make_reminder(
         contact=contact, kind="check_in", due_on=dt.date(2027, 2, 1), status="snoozed", snoozed_until=TODAY
     )
-    assert names(digests.digest_context(user=alice, today=TODAY), "check_in") == ["Snoozed Once"]
-    before = digests.digest_context(user=alice, today=TODAY - dt.timedelta(days=1))
+    assert names(selectors.digest_context(user=alice, today=TODAY), "check_in") == ["Snoozed Once"]
+    before = selectors.digest_context(user=alice, today=TODAY - dt.timedelta(days=1))
     assert names(before, "check_in") == []
 
 
 def test_bobs_data_never_reaches_alices_digest(alice, bob):
     make_network(bob)
-    digest = digests.digest_context(user=alice, today=TODAY)
+    digest = selectors.digest_context(user=alice, today=TODAY)
     assert digest.is_empty and digest.reconnect is None
 
 
@@ -96,7 +96,7 @@ def test_reconnect_is_the_same_all_period_and_skips_recent_contacts(alice):
             last_interaction_on=dt.date(2025, 1, n + 1),
         )
     make_contact(owner=alice, first_name="Recent", tie_strength="weak", last_interaction_on=TODAY)
-    picks = {digests.digest_context(user=alice, today=TODAY).reconnect.name for _ in range(3)}
+    picks = {selectors.digest_context(user=alice, today=TODAY).reconnect.name for _ in range(3)}
     assert len(picks) == 1
     # The pool is the 5 longest unseen: Weak0..Weak4.
     assert picks.pop() in {f"Weak{n}" for n in range(5)}
@@ -114,7 +114,7 @@ def test_digest_contexts_cost_four_queries_whatever_the_batch_size(db, django_as
     for size in (2, 20):
         users_today = batch(size)
         with django_assert_num_queries(4):
-            built = digests.digest_contexts(users_today=users_today)
+            built = selectors.digest_contexts(users_today=users_today)
         with django_assert_num_queries(0):
             for digest in built:
                 render_to_string("emails/digest_body.html", {"digest": digest})
@@ -136,14 +136,14 @@ def test_digest_contexts_cost_four_queries_whatever_the_batch_size(db, django_as
 )
 def test_auckland_user_at_8_is_due_at_19_utc_the_day_before(db, now, due):
     user = make_user("kiwi", tz="Pacific/Auckland", digest_hour=8)
-    assert (user.pk in digests.users_due_for_digest(now=now)) is due
+    assert (user.pk in selectors.users_due_for_digest(now=now)) is due
 
 
 def test_auckland_period_is_their_local_date(db):
     user = make_user("kiwi", tz="Pacific/Auckland", digest_hour=8)
     now = dt.datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
-    assert digests.digest_period(
-        profile=user.profile, today=digests.local_today(profile=user.profile, now=now)
+    assert selectors.digest_period(
+        profile=user.profile, today=selectors.local_today(profile=user.profile, now=now)
     ) == ("2026-11-24")
 
 
@@ -151,9 +151,9 @@ def test_weekly_digest_only_on_local_monday(db):
     user = make_user("kiwi", tz="Pacific/Auckland", digest_hour=8, digest_frequency="weekly")
     sunday_utc = dt.datetime(2026, 11, 22, 19, 0, tzinfo=UTC)  # Monday 08:00 in Auckland
     monday_utc = dt.datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # Tuesday 08:00 in Auckland
-    assert digests.users_due_for_digest(now=sunday_utc) == [user.pk]
-    assert digests.users_due_for_digest(now=monday_utc) == []
-    assert digests.digest_period(profile=user.profile, today=dt.date(2026, 11, 23)) == "2026-W48"
+    assert selectors.users_due_for_digest(now=sunday_utc) == [user.pk]
+    assert selectors.users_due_for_digest(now=monday_utc) == []
+    assert selectors.digest_period(profile=user.profile, today=dt.date(2026, 11, 23)) == "2026-W48"
 
 
 def test_off_and_emailless_users_are_never_due(db):
@@ -163,8 +163,8 @@ def test_off_and_emailless_users_are_never_due(db):
     nomail.save(update_fields=["email"])
     daily = make_user("daily", digest_hour=8)
     now = dt.datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
-    assert digests.users_due_for_digest(now=now) == [daily.pk]
-    assert digests.users_due_for_digest(now=now, date=dt.date(2026, 11, 23)) == [daily.pk]
+    assert selectors.users_due_for_digest(now=now) == [daily.pk]
+    assert selectors.users_due_for_digest(now=now, date=dt.date(2026, 11, 23)) == [daily.pk]
 
 
 def test_with_a_date_every_user_due_that_day_whatever_the_hour(db):
@@ -172,8 +172,15 @@ def test_with_a_date_every_user_due_that_day_whatever_the_hour(db):
     late = make_user("late", tz="America/Los_Angeles", digest_hour=22)
     weekly = make_user("weekly", digest_frequency="weekly")
     now = dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    assert digests.users_due_for_digest(now=now, date=dt.date(2026, 11, 24)) == [early.pk, late.pk]  # Tuesday
-    assert digests.users_due_for_digest(now=now, date=dt.date(2026, 11, 23)) == [early.pk, late.pk, weekly.pk]
+    assert selectors.users_due_for_digest(now=now, date=dt.date(2026, 11, 24)) == [
+        early.pk,
+        late.pk,
+    ]  # Tuesday
+    assert selectors.users_due_for_digest(now=now, date=dt.date(2026, 11, 23)) == [
+        early.pk,
+        late.pk,
+        weekly.pk,
+    ]
 
 
 def test_who_is_due_costs_two_queries_whatever_the_number_of_users(db, django_assert_num_queries):
@@ -182,4 +189,4 @@ def test_who_is_due_costs_two_queries_whatever_the_number_of_users(db, django_as
         for n in range(size):
             make_user(tz=["UTC", "Europe/Paris", "Asia/Tokyo"][n % 3])
         with django_assert_num_queries(2):
-            digests.users_due_for_digest(now=now)
+            selectors.users_due_for_digest(now=now)

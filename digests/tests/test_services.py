@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from contacts.tests.factories import make_user
 from crm.models import JobRun
-from reminders import digests
-from reminders.models import DigestLog
-from reminders.tests import smtp
-from reminders.tests.digest_fixtures import NOT_LISTED, TODAY, make_network
-from reminders.tests.smtp import parts
+from digests import services
+from digests.models import DigestLog
+from digests.tests import smtp
+from digests.tests.fixtures import NOT_LISTED, TODAY, make_network
+from digests.tests.smtp import parts
 
 smtp_server = smtp.smtp_server  # fixtures
 smtp_down = smtp.smtp_down
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def send(user, **kwargs) -> bool:
-    return digests.digest_send(user_id=user.pk, period=PERIOD, today=TODAY, **kwargs)
+    return services.digest_send(user_id=user.pk, period=PERIOD, today=TODAY, **kwargs)
 
 
 def test_digest_arrives_multipart_with_the_networks_items_and_unsubscribe_headers(alice, smtp_server):
@@ -117,17 +117,17 @@ def test_smtp_down_then_up_sends_exactly_one(alice, smtp_down):
 def test_a_claim_held_by_a_live_worker_is_respected_and_reported_busy(alice, smtp_server):
     make_network(alice)
     DigestLog.objects.create(user=alice, period=PERIOD, claimed_at=timezone.now() - dt.timedelta(minutes=1))
-    with pytest.raises(digests.DigestBusy):
+    with pytest.raises(services.DigestBusy):
         send(alice)
     assert smtp_server.messages == []
-    result = digests.digest_send_batch(user_ids=[alice.pk], now=timezone.now(), date=TODAY)
+    result = services.digest_send_batch(user_ids=[alice.pk], now=timezone.now(), date=TODAY)
     assert (result.sent, result.skipped, result.busy) == (0, 1, [(alice.pk, PERIOD, TODAY)])
     assert smtp_server.messages == []
 
 
 def test_a_dead_workers_claim_is_taken_over_after_the_lease(alice, smtp_server):
     make_network(alice)
-    stale = timezone.now() - digests.DIGEST_LEASE - dt.timedelta(seconds=1)
+    stale = timezone.now() - services.DIGEST_LEASE - dt.timedelta(seconds=1)
     DigestLog.objects.create(user=alice, period=PERIOD, claimed_at=stale, attempts=1)
     assert send(alice) is True
     assert len(smtp_server.messages) == 1
@@ -163,7 +163,7 @@ def test_a_batch_uses_one_connection_and_a_refused_user_does_not_stop_the_others
     smtp_server.handler.refuse.add("u1@example.com")
     now = dt.datetime(2027, 2, 25, 8, 0, tzinfo=dt.UTC)
 
-    result = digests.digest_send_batch(user_ids=[u.pk for u in users], now=now, date=TODAY)
+    result = services.digest_send_batch(user_ids=[u.pk for u in users], now=now, date=TODAY)
 
     assert result.sent == 3 and result.failed == [(users[1].pk, PERIOD, TODAY)]
     assert sorted(smtp_server.recipients()) == ["u0@example.com", "u2@example.com", "u3@example.com"]
@@ -172,8 +172,8 @@ def test_a_batch_uses_one_connection_and_a_refused_user_does_not_stop_the_others
     assert failed.sent_at is None and failed.claimed_at is None and "550" in failed.last_error
 
     smtp_server.handler.refuse.clear()  # the retry task's turn
-    assert digests.digest_send(user_id=users[1].pk, period=PERIOD, today=TODAY) is True
-    again = digests.digest_send_batch(user_ids=[u.pk for u in users], now=now, date=TODAY)
+    assert services.digest_send(user_id=users[1].pk, period=PERIOD, today=TODAY) is True
+    again = services.digest_send_batch(user_ids=[u.pk for u in users], now=now, date=TODAY)
     assert again.sent == 0 and again.skipped == 4
     assert len(smtp_server.messages) == 4
 
@@ -186,7 +186,7 @@ def test_bad_data_in_one_digest_does_not_stop_the_others(db, smtp_server):
     users[1].save(update_fields=["email"])
     now = dt.datetime(2027, 2, 25, 8, 0, tzinfo=dt.UTC)
 
-    result = digests.digest_send_batch(user_ids=[u.pk for u in users], now=now, date=TODAY)
+    result = services.digest_send_batch(user_ids=[u.pk for u in users], now=now, date=TODAY)
 
     assert result.sent == 2 and [f[0] for f in result.failed] == [users[1].pk]
     assert sorted(smtp_server.recipients()) == ["u0@example.com", "u2@example.com"]
@@ -198,14 +198,14 @@ def test_the_hourly_run_sends_each_user_their_digest_at_their_local_hour(db, smt
     kiwi = make_user("kiwi", tz="Pacific/Auckland", digest_hour=8, digest_send_empty=True)
     london = make_user("london", tz="Europe/London", digest_hour=8, digest_send_empty=True)
 
-    first = digests.digest_send_all(now=dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC))
+    first = services.digest_send_all(now=dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC))
     assert (first.sent, smtp_server.recipients()) == (1, ["kiwi@example.com"])
     assert DigestLog.objects.get(user=kiwi).period == "2026-11-24"  # their local date
 
-    second = digests.digest_send_all(now=dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC))
+    second = services.digest_send_all(now=dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC))
     assert second.sent == 1 and smtp_server.recipients()[-1] == "london@example.com"
     assert DigestLog.objects.get(user=london).period == "2026-11-24"
-    again = digests.digest_send_all(now=dt.datetime(2026, 11, 24, 8, 30, tzinfo=dt.UTC))
+    again = services.digest_send_all(now=dt.datetime(2026, 11, 24, 8, 30, tzinfo=dt.UTC))
     assert (again.sent, again.skipped) == (0, 1)
 
 
@@ -272,8 +272,8 @@ def test_two_concurrent_sends_deliver_one_email(postgres_url, smtp_server):
     def worker(period: str, start: threading.Barrier, results: list, errors: list) -> None:
         try:
             start.wait()
-            results.append(digests.digest_send(user_id=alice.pk, period=period, today=TODAY))
-        except digests.DigestBusy:
+            results.append(services.digest_send(user_id=alice.pk, period=period, today=TODAY))
+        except services.DigestBusy:
             results.append(False)  # the other one holds the claim
         except BaseException as error:  # noqa: BLE001 - surfaced by the assert below
             errors.append(error)

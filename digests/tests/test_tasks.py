@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from contacts.tests.factories import make_user
 from crm.models import JobRun
-from reminders import digest_tasks, digests
-from reminders.models import DigestLog
-from reminders.tests import smtp
-from reminders.tests.digest_fixtures import TODAY, make_network
+from digests import services, tasks
+from digests.models import DigestLog
+from digests.tests import smtp
+from digests.tests.fixtures import TODAY, make_network
 
 smtp_server = smtp.smtp_server  # fixtures
 smtp_down = smtp.smtp_down
@@ -28,22 +28,22 @@ NOW = dt.datetime(2027, 2, 25, 8, 10, tzinfo=dt.UTC)  # 08:10 UTC: digest hour 8
 def test_the_hourly_task_fans_out_one_task_per_batch_after_commit(
     db, smtp_server, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(digests, "BATCH_SIZE", 2)
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
     users = [make_user(f"u{n}") for n in range(3)]
     for user in users:
         make_network(user)
     make_user("paris", tz="Europe/Paris")  # 09:10 there: not their hour
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        summary = digest_tasks.send_digests_task(NOW.isoformat())
+        summary = tasks.digest_fan_out_task(NOW.isoformat())
 
     assert summary == "queued=3 batches=2"
-    assert [cb.func for cb in callbacks] == [digest_tasks.digest_send_batch_task.delay] * 2
+    assert [cb.func for cb in callbacks] == [tasks.digest_send_batch_task.delay] * 2
     assert [cb.args[0] for cb in callbacks] == [[users[0].pk, users[1].pk], [users[2].pk]]
     assert JobRun.objects.get(name="send_digests").last_finished_at is not None
 
     for cb in callbacks:  # what the workers then run
-        digest_tasks.digest_send_batch_task(*cb.args)
+        tasks.digest_send_batch_task(*cb.args)
     assert sorted(smtp_server.recipients()) == ["u0@example.com", "u1@example.com", "u2@example.com"]
     assert DigestLog.objects.filter(period="2027-02-25", sent_at__isnull=False).count() == 3
 
@@ -57,14 +57,14 @@ def test_a_failed_user_in_a_batch_gets_its_own_retrying_task(
     smtp_server.handler.refuse.add("bob@example.com")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        summary = digest_tasks.digest_send_batch_task([alice.pk, bob.pk], NOW.isoformat(), TODAY.isoformat())
+        summary = tasks.digest_send_batch_task([alice.pk, bob.pk], NOW.isoformat(), TODAY.isoformat())
 
     assert summary == "sent=1 skipped=0 failed=1"
     (retry,) = callbacks
-    assert retry.func == digest_tasks.digest_send_task.delay
+    assert retry.func == tasks.digest_send_task.delay
     assert retry.args == (bob.pk, "2027-02-25", "2027-02-25")
     smtp_server.handler.refuse.clear()
-    assert digest_tasks.digest_send_task(*retry.args) is True
+    assert tasks.digest_send_task(*retry.args) is True
     assert sorted(smtp_server.recipients()) == ["alice@example.com", "bob@example.com"]
 
 
@@ -77,21 +77,21 @@ def test_a_digest_claimed_by_another_worker_is_looked_at_again_after_the_lease(
     DigestLog.objects.create(user=alice, period="2027-02-25", claimed_at=timezone.now())
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        summary = digest_tasks.digest_send_batch_task([alice.pk], NOW.isoformat(), TODAY.isoformat())
+        summary = tasks.digest_send_batch_task([alice.pk], NOW.isoformat(), TODAY.isoformat())
 
     assert summary == "sent=0 skipped=1 failed=0"
     (later,) = callbacks
-    assert later.func == digest_tasks.digest_send_task.apply_async
+    assert later.func == tasks.digest_send_task.apply_async
     assert later.keywords["args"] == (alice.pk, "2027-02-25", "2027-02-25")
-    assert later.keywords["countdown"] > digests.DIGEST_LEASE.total_seconds()
+    assert later.keywords["countdown"] > services.DIGEST_LEASE.total_seconds()
     # The lease runs out (the claiming worker died): the delayed task sends it.
-    DigestLog.objects.filter(user=alice).update(claimed_at=timezone.now() - digests.DIGEST_LEASE)
-    assert digest_tasks.digest_send_task(*later.keywords["args"]) is True
+    DigestLog.objects.filter(user=alice).update(claimed_at=timezone.now() - services.DIGEST_LEASE)
+    assert tasks.digest_send_task(*later.keywords["args"]) is True
     assert smtp_server.recipients() == ["alice@example.com"]
 
 
 def test_the_per_user_task_retries_smtp_errors_with_backoff_and_survives_a_lost_worker():
-    task = digest_tasks.digest_send_task
+    task = tasks.digest_send_task
     assert task.autoretry_for == (SMTPException, OSError)
     assert task.retry_backoff is True and task.max_retries == 8
     assert task.acks_late is True and task.reject_on_worker_lost is True
@@ -147,7 +147,7 @@ def test_real_worker_retries_until_smtp_is_back_and_sends_exactly_one(postgres_u
         from crm.celery import app
 
         with app.connection_for_write(env["CELERY_BROKER_URL"]) as broker:
-            digest_tasks.digest_send_task.apply_async(
+            tasks.digest_send_task.apply_async(
                 args=(alice.pk, "2027-02-25", TODAY.isoformat()), queue=queue, connection=broker
             )
         log = _wait_for(

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.tests.factories import make_contact, make_reminder, make_user
-from reminders import signing
+from digests import tokens
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -61,8 +61,11 @@ def test_preview_then_one_click_done_then_unsubscribe(page, live_server, login, 
     check_in.refresh_from_db()
     assert check_in.status == "done"
 
-    expired = signing.action_token_make(
-        user_id=alice.pk, reminder_id=check_in.pk, action="snooze", at=timezone.now() - dt.timedelta(days=30)
+    expired = tokens.action_token_make(
+        user_id=alice.pk,
+        reminder_id=check_in.pk,
+        action="snooze",
+        signer=tokens.action_signer(at=timezone.now() - dt.timedelta(days=30)),
     )
     response = page.goto(live_server.url + reverse("digest_action", args=[expired]))
     assert response.status == 400 and page.get_by_role("heading", name="This link has expired").is_visible()
@@ -70,7 +73,7 @@ def test_preview_then_one_click_done_then_unsubscribe(page, live_server, login, 
 
     page.goto(
         live_server.url
-        + reverse("digest_unsubscribe", args=[signing.unsubscribe_token_make(user_id=alice.pk)])
+        + reverse("digest_unsubscribe", args=[tokens.unsubscribe_token_make(user_id=alice.pk)])
     )
     screenshot(page, "digest_unsubscribe_confirm")
     page.get_by_role("button", name="Unsubscribe").click()
