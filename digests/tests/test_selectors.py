@@ -5,8 +5,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from contacts.tests.factories import make_contact, make_reminder, make_user
-from digests import selectors
+from digests import rules, selectors
 from digests.tests.fixtures import NOT_LISTED, TODAY, make_network
+from reminders.selectors import reminder_list_due
 
 UTC = dt.UTC
 
@@ -190,3 +191,99 @@ def test_who_is_due_costs_two_queries_whatever_the_number_of_users(db, django_as
             make_user(tz=["UTC", "Europe/Paris", "Asia/Tokyo"][n % 3])
         with django_assert_num_queries(2):
             selectors.users_due_for_digest(now=now)
+
+
+# --- look-ahead: the profile's birthday_lead_days -------------------------------
+
+
+def _events(digest) -> list[str]:
+    return names(digest, "events")
+
+
+def test_the_lookahead_is_the_users_birthday_lead_days(db):
+    ten_days_out = TODAY + dt.timedelta(days=10)
+    long_lead = make_user("long", birthday_lead_days=14)
+    short_lead = make_user("short", birthday_lead_days=3)
+    for owner in (long_lead, short_lead):
+        make_contact(
+            owner=owner,
+            first_name="Ten",
+            last_name="Days",
+            birthday_month=ten_days_out.month,
+            birthday_day=ten_days_out.day,
+        )
+
+    assert _events(selectors.digest_context(user=long_lead, today=TODAY)) == ["Ten Days"]
+    assert _events(selectors.digest_context(user=short_lead, today=TODAY)) == []
+    # In one batch too: the batch reads the widest look-ahead, each user keeps their own.
+    batch = selectors.digest_contexts(users_today={long_lead.pk: TODAY, short_lead.pk: TODAY})
+    assert [_events(d) for d in batch] == [["Ten Days"], []]
+
+
+def test_the_default_lead_of_7_days_leaves_out_a_birthday_8_days_out(alice):
+    assert alice.profile.birthday_lead_days == 7
+    for days, first in ((7, "Seven"), (8, "Eight")):
+        on = TODAY + dt.timedelta(days=days)
+        make_contact(
+            owner=alice, first_name=first, last_name="Out", birthday_month=on.month, birthday_day=on.day
+        )
+    assert _events(selectors.digest_context(user=alice, today=TODAY)) == ["Seven Out"]
+
+
+# --- one definition of an active reminder -----------------------------------------
+
+
+def test_the_digest_and_the_reminders_page_list_the_same_active_reminders(alice):
+    states = [
+        ("open", None, -3),
+        ("open", None, 0),
+        ("open", None, 1),  # not due yet
+        ("snoozed", 0, -5),  # snooze ends today: back
+        ("snoozed", 2, -5),  # still snoozed
+        ("snoozed", -1, -5),
+        ("done", None, -2),
+        ("dismissed", None, -2),
+    ]
+    for n, (status, snooze, due) in enumerate(states):
+        for kind in ("check_in", "follow_up", "job_change"):
+            contact = make_contact(owner=alice, first_name=f"{status}{n}", last_name=kind)
+            make_reminder(
+                contact=contact,
+                kind=kind,
+                due_on=TODAY + dt.timedelta(days=due),
+                status=status,
+                snoozed_until=TODAY + dt.timedelta(days=snooze) if snooze is not None else None,
+            )
+    archived = make_contact(owner=alice, first_name="Archived", archived=True)
+    make_reminder(contact=archived, kind="check_in", due_on=TODAY)
+
+    digest = selectors.digest_context(user=alice, today=TODAY)
+    in_digest = {item.reminder_id for s in digest.sections for item in s.items}
+    page = reminder_list_due(owner=alice, today=TODAY)
+    on_page = {r.pk for r in page["overdue"] + page["today"]}
+    assert in_digest == on_page
+    assert len(in_digest) == 3 * 4  # open -3, open 0, snooze ended today, snooze ended yesterday
+
+
+# --- who is due: the rule decides -------------------------------------------------
+
+
+@pytest.mark.parametrize("hour_utc", [0, 7, 8, 13, 19, 23])
+def test_who_is_due_is_exactly_whom_the_rule_says(db, hour_utc):
+    now = dt.datetime(2026, 11, 23, hour_utc, 30, tzinfo=UTC)  # a Monday in UTC
+    users = [
+        make_user(tz=tz, digest_hour=hour, digest_frequency=frequency)
+        for tz in ("UTC", "Pacific/Auckland", "America/Los_Angeles", "Asia/Kolkata")
+        for hour in (0, 7, 8, 19)
+        for frequency in ("daily", "weekly")
+    ]
+    expected = [
+        u.pk
+        for u in users
+        if rules.is_digest_hour(
+            u.profile.digest_frequency,
+            u.profile.digest_hour,
+            now.astimezone(selectors.zone(u.profile.timezone)),
+        )
+    ]
+    assert selectors.users_due_for_digest(now=now) == expected

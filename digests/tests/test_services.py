@@ -66,6 +66,8 @@ def test_digest_arrives_multipart_with_the_networks_items_and_unsubscribe_header
         str(message["List-Unsubscribe"]).strip(),
     )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Keepwarm-Digest"] == PERIOD
     # Each actionable item has Done and Snooze links; three reminders here.
     assert len(re.findall(r"/digest/a/[^\s\"<]+", body["text/plain"])) == 6
     log = DigestLog.objects.get(user=alice, period=PERIOD)
@@ -296,3 +298,40 @@ def test_two_concurrent_sends_deliver_one_email(postgres_url, smtp_server):
         assert sorted(results) == [False, True]
     assert len(smtp_server.messages) == 5
     assert DigestLog.objects.filter(user=alice, sent_at__isnull=False).count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_batches_over_the_same_users_send_each_digest_once(postgres_url, smtp_server):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=postgres://…)")
+    users = [make_user(f"c{n}") for n in range(12)]
+    for user in users:
+        make_network(user)
+    now = dt.datetime(2027, 2, 25, 8, 0, tzinfo=dt.UTC)
+    start = threading.Barrier(2)
+    results: list = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(services.digest_send_batch(user_ids=[u.pk for u in users], now=now, date=TODAY))
+        except BaseException as error:  # noqa: BLE001 - surfaced by the assert below
+            errors.append(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(r.sent for r in results) == len(users)
+    assert sorted(smtp_server.recipients()) == sorted(u.email for u in users)
+    assert DigestLog.objects.filter(sent_at__isnull=False).count() == len(users)
+    # What the loser skipped was either sent already or still claimed (then `busy`,
+    # looked at again after the lease): never lost.
+    assert all(not r.failed for r in results)

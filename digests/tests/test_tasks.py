@@ -48,6 +48,32 @@ def test_the_hourly_task_fans_out_one_task_per_batch_after_commit(
     assert DigestLog.objects.filter(period="2027-02-25", sent_at__isnull=False).count() == 3
 
 
+def test_a_duplicate_beat_sends_each_digest_once(db, smtp_server, django_capture_on_commit_callbacks):
+    users = [make_user(f"u{n}") for n in range(3)]
+    for user in users:
+        make_network(user)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        tasks.digest_fan_out_task(NOW.isoformat())
+        tasks.digest_fan_out_task(NOW.isoformat())  # beat fired twice (or a second beat)
+    assert [cb.func for cb in callbacks] == [tasks.digest_send_batch_task.delay] * 2
+    for cb in callbacks:  # what the workers then run
+        tasks.digest_send_batch_task(*cb.args)
+
+    assert sorted(smtp_server.recipients()) == ["u0@example.com", "u1@example.com", "u2@example.com"]
+    assert DigestLog.objects.filter(sent_at__isnull=False).count() == 3
+
+
+def test_tasks_keep_their_wire_names():
+    """Queued messages and the beat entry name the tasks by where they used to live."""
+    from crm.celery import app
+
+    assert tasks.digest_fan_out_task.name == "reminders.digest_tasks.send_digests_task"
+    assert tasks.digest_send_batch_task.name == "reminders.digest_tasks.digest_send_batch_task"
+    assert tasks.digest_send_task.name == "reminders.digest_tasks.digest_send_task"
+    assert app.conf.beat_schedule["send-digests-hourly"]["task"] in app.tasks
+
+
 def test_a_failed_user_in_a_batch_gets_its_own_retrying_task(
     db, smtp_server, django_capture_on_commit_callbacks
 ):
