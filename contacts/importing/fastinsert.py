@@ -12,10 +12,6 @@ can insert in between. Other backends are not supported by the project.
 """
 
 import itertools
-import json
-import queue
-import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -149,81 +145,3 @@ def _insert_into(model: type[models.Model], columns: Sequence[str]) -> str:
     quote = connection.ops.quote_name
     db_columns = ", ".join(quote(opts.get_field(name).column) for name in columns)
     return f"INSERT INTO {quote(opts.db_table)} ({db_columns})"
-
-
-def _json_insert_sql(model: type[models.Model], columns: Sequence[str]) -> str:
-    """The INSERT of a JSON array of rows (each an array in the order of `columns`)."""
-    values = ", ".join(f"value ->> {i}" for i in range(len(columns)))
-    return f"{_insert_into(model, columns)} SELECT {values} FROM json_each(?)"
-
-
-class BackgroundInserts:
-    """INSERTs written by a second thread while the import goes on reading the file.
-
-    SQLite releases the GIL while it executes a statement, so a whole chunk sent as one
-    JSON document (`INSERT ... SELECT ... FROM json_each(?)`: one statement, one step)
-    is written on the other core while this thread parses the next chunk. Row by row
-    (executemany) would not overlap: each row takes the GIL back.
-
-    The rule that keeps it safe: the writer only runs while the importer reads. Every
-    write of the importer's own (and the end of the transaction) comes after `drain()`,
-    so no two statements write at once, and no ORM insert can read the writer's row as
-    its lastrowid. `close()` (also on errors) waits for the writer before the
-    transaction ends. Elsewhere (PostgreSQL, SQLite before 3.38), `submit` inserts at once.
-    """
-
-    def __init__(self) -> None:
-        # The ->> operator came with SQLite 3.38 (2022); an older library inserts at once.
-        self.threaded = connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 38)
-        self._jobs: queue.Queue = queue.Queue()
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-
-    def submit(self, model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> None:
-        """Insert `rows` (JSON-ready: int, str, None) now or on the writer thread."""
-        if not rows:
-            return
-        if not self.threaded:
-            fast_insert(model, columns, rows)
-            return
-        self._raise_error()
-        if self._thread is None:
-            connection.ensure_connection()
-            raw = connection.connection  # Django opens SQLite with check_same_thread=False
-            self._thread = threading.Thread(target=self._work, args=(raw,), name="import-writer", daemon=True)
-            self._thread.start()
-        self._jobs.put((_json_insert_sql(model, columns), json.dumps(rows)))
-
-    def drain(self) -> None:
-        """Wait until everything submitted is written; raise the writer's error if any."""
-        if self._thread is not None:
-            self._jobs.join()
-        self._raise_error()
-
-    def close(self, *, quietly: bool = False) -> None:
-        """Stop the writer after what was submitted; raise its error unless `quietly`."""
-        if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join()
-            self._thread = None
-        if quietly:
-            self._error = None
-        self._raise_error()
-
-    def _raise_error(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            with connection.wrap_database_errors:  # sqlite3.IntegrityError → Django's, as elsewhere
-                raise error
-
-    def _work(self, raw) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                if self._error is None:  # after a failure the rest is skipped: the import rolls back
-                    sql, document = job
-                    raw.execute(sql, (document,))
-            except Exception as exc:  # noqa: BLE001 - handed over, raised in the importer's thread
-                self._error = exc
-            finally:
-                self._jobs.task_done()
-        self._jobs.task_done()

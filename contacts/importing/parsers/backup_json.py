@@ -8,13 +8,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contacts.models import Exchange, InteractionKind, Network, Relationship, TieStrength
+from contacts.models import CONTACT_TEXT_FIELDS, Exchange, InteractionKind, Network, Relationship, TieStrength
 from reminders.models import ReminderKind, ReminderStatus
 
 from ..errors import ImportFormatError, RowError
-from .common import BadValue, add_value, clean, new_row, parse_birthday, parse_date
-
-LABELS = {"work", "home", "mobile", "other"}
+from .common import LABELS, BadValue, add_value, clean, new_row, parse_birthday, parse_date
 
 
 @dataclass
@@ -51,16 +49,7 @@ def _contact(index: int, item: object) -> dict:
         raise BadValue("a contact must be an object")
     row = new_row(index)
     row["ref"] = item.get("id")
-    for key in (
-        "first_name",
-        "last_name",
-        "company",
-        "title",
-        "industry",
-        "location",
-        "linkedin_url",
-        "how_we_met",
-    ):
+    for key in CONTACT_TEXT_FIELDS:
         row[key] = clean(_text(item, key))
     row["notes"] = _text(item, "notes")
     for kind in ("emails", "phones"):

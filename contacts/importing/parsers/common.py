@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+from contacts.models import CONTACT_TEXT_FIELDS, ContactLabel
+
 from ..errors import ImportFormatError, RowError
 
 MIN_YEAR = 1900
@@ -18,7 +20,7 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_name) if name})
 _MONTHS["sept"] = 9
 
-LABELS = {"work", "home", "mobile", "other"}
+LABELS = set(ContactLabel.values)
 
 
 class BadValue(ValueError):
@@ -26,19 +28,17 @@ class BadValue(ValueError):
 
 
 def new_row(row: int) -> dict:
-    """The normalised row every parser yields (missing values are empty)."""
+    """The normalised row every parser yields (missing values are empty).
+
+    `row` is where the row is in its file (line number, card or list position).
+    Parsers may add "extras" (other columns of Contact, validated) and, for a backup,
+    "ref" and "introduced_by_ref" (file-local ids).
+    """
     return {
         "row": row,
-        "first_name": "",
-        "last_name": "",
-        "company": "",
-        "title": "",
-        "industry": "",
-        "location": "",
-        "linkedin_url": "",
-        "how_we_met": "",
+        **dict.fromkeys(CONTACT_TEXT_FIELDS, ""),
         "notes": "",
-        "emails": [],
+        "emails": [],  # [(value, label)]
         "phones": [],
         "birthday": None,  # (month, day, year or None)
         "started_on": None,

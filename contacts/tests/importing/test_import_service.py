@@ -1,7 +1,8 @@
 """import_run end to end on the real database: fields, matching, job changes, bad input."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -339,58 +340,54 @@ def test_the_same_person_twice_in_one_chunk_merges_into_the_first_row(alice):
     assert ada.company == "Engines" and list(ada.phones.values_list("value", flat=True)) == ["+44 1"]
 
 
-def test_a_failed_interaction_insert_fails_the_import_and_writes_nothing(alice, monkeypatch):
-    """The interactions go through BackgroundInserts (a second thread on SQLite): its error
-    reaches the caller as Django's IntegrityError and the whole import is rolled back."""
-    from django.db import IntegrityError
-
-    from contacts.importing import services
-    from contacts.models import InteractionKind
-
-    taken = Interaction.objects.create(owner=alice, occurred_on=TODAY, kind=InteractionKind.CALL)
-    real = services.allocate_ids
-    monkeypatch.setattr(services, "CHUNK_SIZE", 3)
-    monkeypatch.setattr(
-        services,
-        "allocate_ids",
-        lambda model, count: [taken.pk] * count if model is Interaction else real(model, count),
-    )
-    with pytest.raises(IntegrityError):
-        import_run(owner=alice, data=_linkedin(7), today=TODAY)
-    assert not Contact.objects.filter(owner=alice).exists()
-    assert list(Interaction.objects.filter(owner=alice)) == [taken]
-
-
-def test_an_error_while_the_writer_has_work_rolls_back_and_stops_it(alice, monkeypatch):
-    import threading
-
+def test_an_error_midway_rolls_back_every_chunk_and_leaves_the_connection_usable(alice, monkeypatch):
     from contacts.importing import services
 
     monkeypatch.setattr(services, "CHUNK_SIZE", 2)
-    calls = {"n": 0}
-    real_match = services._Importer._match
 
-    def failing_match(self, row):
-        calls["n"] += 1
-        if calls["n"] == 9:  # the third chunk, after two chunks of interactions were submitted
+    def progress(done: int, total: int) -> None:
+        if done > 4:  # after two chunks were written
             raise RuntimeError("boom")
-        return real_match(self, row)
 
-    monkeypatch.setattr(services._Importer, "_match", failing_match)
     with pytest.raises(RuntimeError, match="boom"):
-        import_run(owner=alice, data=_linkedin(10), today=TODAY)
+        import_run(owner=alice, data=_linkedin(10), today=TODAY, progress=progress)
     assert not Contact.objects.filter(owner=alice).exists()
     assert not Interaction.objects.filter(owner=alice).exists()
-    assert not [t for t in threading.enumerate() if t.name == "import-writer"]
-    again = import_run(owner=alice, data=_linkedin(10), today=TODAY)  # the connection is usable
+    again = import_run(owner=alice, data=_linkedin(10), today=TODAY)
     assert again.created == 10 and Interaction.objects.filter(owner=alice).count() == 10
 
 
-def test_without_sqlite_json_operators_the_interactions_are_inserted_at_once(alice, monkeypatch):
-    from contacts.importing import fastinsert
+def test_first_check_in_is_one_cadence_after_the_import_or_the_linkedin_connection(db):
+    """DESIGN rule 1 at import: base = the later of the creation date and the "Connected on" date."""
+    owner = make_user("rule1", tz="UTC", strong_cadence_months=3, weak_cadence_months=6)
+    moment = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    with patch("django.utils.timezone.now", return_value=moment):
+        import_run(owner=owner, data=b"Name,Tie strength\nWeak Tie,\nStrong Tie,strong\n", today=TODAY)
+        lines = [
+            "First Name,Last Name,URL,Email Address,Company,Position,Connected On",
+            "Old,Friend,https://www.linkedin.com/in/old,,Acme,CTO,05 Mar 2024",
+            "Next,Week,https://www.linkedin.com/in/next,,Acme,CTO,30 Nov 2026",
+        ]
+        import_run(owner=owner, data="\n".join(lines).encode(), today=TODAY)
+    schedule = {
+        c.full_name: (c.last_interaction_on, c.next_check_in) for c in Contact.objects.filter(owner=owner)
+    }
+    assert schedule == {
+        "Weak Tie": (None, date(2027, 5, 23)),
+        "Strong Tie": (None, date(2027, 2, 23)),
+        "Old Friend": (date(2024, 3, 5), date(2027, 5, 23)),
+        "Next Week": (date(2026, 11, 30), date(2027, 5, 30)),
+    }
 
-    monkeypatch.setattr(fastinsert.sqlite3, "sqlite_version_info", (3, 37, 2))
-    assert fastinsert.BackgroundInserts().threaded is False
-    report = import_run(owner=alice, data=_linkedin(5), today=TODAY)
-    assert report.created == 5 and report.interactions_created == 5
-    assert Interaction.objects.filter(owner=alice, summary="Connected on LinkedIn").count() == 5
+
+def test_contact_columns_are_every_column_of_the_model():
+    from contacts.importing.write import CONTACT_COLUMNS
+
+    columns = {f.attname for f in Contact._meta.concrete_fields}
+    assert set(CONTACT_COLUMNS) == columns, (
+        "Contact's columns changed: the importer inserts new contacts with the columns in "
+        "contacts.importing.write.CONTACT_COLUMNS. Add the new field to contacts.models.CONTACT_FIELDS "
+        "(a field people fill in) or to CONTACT_COLUMNS, give it a default the database driver binds "
+        "as it is (DriverValues), and say in decide.py whether an import fills it."
+    )
+    assert len(CONTACT_COLUMNS) == len(columns)

@@ -1,0 +1,198 @@
+"""Carry out one chunk's plan (`decide.ChunkPlan`): the INSERTs and UPDATEs of an import.
+
+New contacts, their emails and phones, and the "Connected on LinkedIn" interactions go
+in with one multi-row INSERT per table (`fastinsert.fast_insert`); updated contacts
+with one bulk_update per set of changed fields; job changes through the reminder
+engine's `contact_role_changed`, as an edit does. So the query count grows with the
+number of chunks, not of rows.
+"""
+
+from datetime import date, datetime
+from operator import itemgetter
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from contacts.models import (
+    CONTACT_FIELDS,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Interaction,
+    InteractionKind,
+    Tag,
+)
+from reminders import services as reminder_services
+
+from .decide import ChunkPlan
+from .fastinsert import DriverValues, adapt_datetime, allocate_ids, fast_insert
+from .index import CONNECTED_SUMMARY, OwnerIndex
+from .schedule import FirstSchedule
+
+# Every column of a new contact's INSERT. `test_contact_columns_are_every_column_of_the_model`
+# fails when Contact gains a column that is not here: add it to CONTACT_FIELDS (a field
+# people fill in) or below, and check that DriverValues binds its values as they are.
+_SCHEDULE = ("last_interaction_on", "next_check_in")
+_STAMPS = ("created_at", "updated_at")
+CONTACT_COLUMNS = (
+    "id",
+    "owner_id",
+    *(Contact._meta.get_field(name).attname for name in CONTACT_FIELDS),
+    *_SCHEDULE,
+    *_STAMPS,
+)
+# The columns a NewContact's values hold, read in one call.
+_HELD = CONTACT_COLUMNS[: -len(_SCHEDULE) - len(_STAMPS)]
+_held_values = itemgetter(*_HELD)
+INTERACTION_COLUMNS = (
+    "id",
+    "owner_id",
+    "occurred_on",
+    "kind",
+    "summary",
+    "topics",
+    "exchange",
+    "follow_up_on",
+    "created_at",
+)
+
+
+def new_contact_defaults(owner: User, db: DriverValues) -> dict[str, Any]:
+    """Every held column's default for a new contact of `owner`, in the driver's form."""
+    defaults = {name: db.plain(Contact._meta.get_field(name).get_default()) for name in _HELD[2:]}
+    defaults.update(id=None, owner_id=owner.pk)
+    return defaults
+
+
+class ChunkWriter:
+    """Writes the plans of one import, for one owner, at one moment (`now`)."""
+
+    def __init__(
+        self,
+        *,
+        owner: User,
+        now: datetime,
+        today: date,
+        index: OwnerIndex,
+        schedule: FirstSchedule,
+        db: DriverValues,
+    ) -> None:
+        self.owner = owner
+        self.now = now
+        self.now_db = adapt_datetime(now)
+        self.today = today
+        self.index = index
+        self.schedule = schedule
+        self.db = db
+        self.interactions_created = 0
+
+    def write(self, plan: ChunkPlan) -> None:
+        emails, phones, tag_links, connections = plan.emails, plan.phones, plan.tag_links, plan.connections
+        self._insert_contacts(plan)
+        for item in plan.new.values():
+            pk = item.pk
+            emails.extend((pk, v, label) for v, label in item.emails)
+            phones.extend((pk, v, label) for v, label in item.phones)
+            tag_links.extend((pk, t) for t in item.tags)
+            if item.connected_on:
+                self.index.connected.add(pk)
+                connections.append((pk, item.connected_on))
+        fast_insert(ContactEmail, ["contact_id", "value", "label"], emails)
+        fast_insert(ContactPhone, ["contact_id", "value", "label"], phones)
+        self._link_tags(tag_links)
+        self._update_contacts(plan)
+        for change in plan.job_changes:
+            reminder_services.contact_role_changed(
+                contact=change.contact,
+                old_company=change.old_company,
+                old_title=change.old_title,
+                old_started_on=change.old_started_on,
+                today=self.today,
+            )
+        self._connect(connections)
+
+    def _insert_contacts(self, plan: ChunkPlan) -> None:
+        """One INSERT of the chunk's new contacts, their first schedule included."""
+        now, now_db, db_date = self.now, self.now_db, self.db.date
+        cadence_of, due_of = self.schedule.cadence, self.schedule.next_check_in
+        rows = []
+        for item in plan.new.values():
+            values = item.values
+            # A backup's own creation time, else the import's `now`.
+            created_at = values.pop("created_at", now)
+            cadence = cadence_of(
+                own=values["checkin_cadence_months"], tie_strength=values["tie_strength"], tags=item.tags
+            )
+            due = due_of(
+                created_at=created_at,
+                connected_on=item.connected_on,
+                cadence=cadence,
+                archived=values["archived"],
+            )
+            if values["started_on"] is not None:
+                values["started_on"] = db_date(values["started_on"])
+            rows.append(
+                (
+                    *_held_values(values),
+                    db_date(item.connected_on),
+                    db_date(due),
+                    now_db if created_at is now else adapt_datetime(created_at),
+                    now_db,
+                )
+            )
+        fast_insert(Contact, CONTACT_COLUMNS, rows)
+
+    def _update_contacts(self, plan: ChunkPlan) -> None:
+        """One bulk_update per set of changed fields (most merges change the same few)."""
+        by_fields: dict[frozenset[str], list[Contact]] = {}
+        for contact, fields in plan.updated.values():
+            if fields:
+                by_fields.setdefault(frozenset(fields), []).append(contact)
+        for fields, contacts in by_fields.items():
+            Contact.objects.bulk_update(contacts, sorted(fields | {"updated_at"}), batch_size=500)
+
+    def _link_tags(self, links: list[tuple[int, str]]) -> None:
+        """Link contacts to tags by name, creating the owner's missing tags first."""
+        if not links:
+            return
+        tags = self.index.tags
+        missing = {name.lower(): name for _pk, name in links if name.lower() not in tags}
+        if missing:
+            Tag.objects.bulk_create(
+                [Tag(owner=self.owner, name=name) for name in missing.values()], ignore_conflicts=True
+            )
+            for name, pk, cadence in Tag.objects.filter(
+                owner=self.owner, name__in=list(missing.values())
+            ).values_list("name", "id", "checkin_cadence_months"):
+                tags[name.lower()] = (pk, cadence)
+        through = Contact.tags.through
+        rows = {(pk, tags[name.lower()][0]) for pk, name in links if name.lower() in tags}
+        through.objects.bulk_create(
+            [through(contact_id=pk, tag_id=tag_id) for pk, tag_id in sorted(rows)], ignore_conflicts=True
+        )
+
+    def _connect(self, connections: list[tuple[int, date]]) -> None:
+        """One "Connected on LinkedIn" interaction per (contact, date)."""
+        if not connections:
+            return
+        ids = allocate_ids(Interaction, len(connections))
+        owner_id, kind, now_db, db_date = (
+            self.owner.pk,
+            self.db.plain(InteractionKind.OTHER),
+            self.now_db,
+            self.db.date,
+        )
+        fast_insert(
+            Interaction,
+            INTERACTION_COLUMNS,
+            [
+                (iid, owner_id, db_date(on), kind, CONNECTED_SUMMARY, "", None, None, now_db)
+                for iid, (_pk, on) in zip(ids, connections, strict=True)
+            ],
+        )
+        fast_insert(
+            Interaction.contacts.through,
+            ["interaction_id", "contact_id"],
+            [(iid, pk) for iid, (pk, _on) in zip(ids, connections, strict=True)],
+        )
+        self.interactions_created += len(ids)
