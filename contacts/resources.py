@@ -1,39 +1,43 @@
 """django-import-export resource for the admin's bulk import/export of contacts.
 
-Rows belong to the owner chosen in the admin's import form (`ContactResource(owner=...)`).
-An existing contact of that owner is matched by email, else by exact name + company,
-so re-importing the same file updates instead of duplicating; ids in the file are
-ignored on import (they may belong to another account).
+Export: one row per contact with its first email and phone and its tags.
+
+Import: django-import-export gives the admin its upload form, dry-run preview, row
+errors with line numbers and confirm step; the rows themselves go through the same
+service as the import page and `import_contacts` (`contacts.importing.services.import_rows`),
+so an admin import and a user import of the same file give the same contacts:
+matched by email, then LinkedIn URL, then exact full name + company; only empty fields
+filled; on a LinkedIn export, a changed company or title recorded as a job change.
+The table's header picks the parser as it does for a file. Rows belong to the owner
+chosen in the admin's import form (`ContactResource(owner=...)`); ids in the file are
+ignored (they may belong to another account).
 """
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from import_export import fields, resources, widgets
+from import_export.exceptions import ImportError as ImportExportError
+from import_export.results import Error, Result, RowResult
 
-from contacts.importing.matching import email_key, name_key
-from contacts.models import Contact, ContactEmail, ContactPhone
+from contacts.importing.errors import ImportFormatError
+from contacts.importing.parsers.tabular import cell_text, table_format, table_rows
+from contacts.importing.services import import_rows
+from contacts.models import CONTACT_FIELDS, CONTACT_TEXT_FIELDS, Contact
 
+# The contact's own fields (introductions aside: they name another contact), with its
+# first email and phone after the name, as people expect to see them.
 IMPORT_FIELDS = (
-    "first_name",
-    "last_name",
+    *CONTACT_TEXT_FIELDS[:2],
     "email",
     "phone",
-    "company",
-    "title",
-    "industry",
-    "location",
-    "linkedin_url",
-    "how_we_met",
-    "relationship",
-    "network",
-    "tie_strength",
-    "checkin_cadence_months",
-    "birthday_month",
-    "birthday_day",
-    "birthday_year",
-    "started_on",
-    "notes",
-    "archived",
+    *(name for name in CONTACT_FIELDS[2:] if name != "introduced_by"),
 )
+_ROW_TYPES = {
+    "new": RowResult.IMPORT_TYPE_NEW,
+    "update": RowResult.IMPORT_TYPE_UPDATE,
+    "skip": RowResult.IMPORT_TYPE_SKIP,
+}
 
 
 class ContactResource(resources.ModelResource):
@@ -50,16 +54,10 @@ class ContactResource(resources.ModelResource):
         model = Contact
         fields = ("id", "owner", *IMPORT_FIELDS, "tags", "created_at")
         export_order = ("id", "owner", *IMPORT_FIELDS, "tags", "created_at")
-        import_id_fields = ("email",)
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
 
     def __init__(self, owner: User | None = None, **kwargs):
         super().__init__(**kwargs)
         self.owner = owner
-        self._by_email: dict[str, int] | None = None
-        self._by_name: dict[tuple[str, str], int] = {}
 
     # --- export --------------------------------------------------------------
 
@@ -80,57 +78,62 @@ class ContactResource(resources.ModelResource):
 
     # --- import --------------------------------------------------------------
 
-    def before_import(self, dataset, **kwargs):
-        if self.owner is None:
-            raise ValueError("Choose the user who will own the imported contacts.")
-        # One read of the owner's keys instead of a query per row.
-        self._by_email = {
-            email_key(v): cid
-            for v, cid in ContactEmail.objects.filter(contact__owner=self.owner).values_list(
-                "value", "contact_id"
-            )
-        }
-        self._by_name = {}
-        for cid, first, last, company in Contact.objects.filter(owner=self.owner).values_list(
-            "id", "first_name", "last_name", "company"
-        ):
-            if key := name_key(first, last, company):
-                self._by_name.setdefault(key, cid)
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs) -> Result:
+        """Import `dataset` for the chosen owner through the import service; report per row.
 
-    def get_instance(self, instance_loader, row):
-        cid = None
-        if email := email_key(row.get("email") or ""):
-            cid = (self._by_email or {}).get(email)
-        if cid is None:
-            key = name_key(row.get("first_name") or "", row.get("last_name") or "", row.get("company") or "")
-            cid = self._by_name.get(key) if key else None
-        return Contact.objects.filter(owner=self.owner, pk=cid).first() if cid else None
+        A row the service rejects is an invalid row (with its line number and reason),
+        so the admin shows it and offers no confirm step. Other django-import-export
+        options (transactions, bulk mode, skip_unchanged) do not apply: the service
+        always runs in one transaction and only writes what changed.
+        """
+        headers = list(dataset.headers or [])
+        result = self.get_result_class()()
+        result.diff_headers = [*headers, "result"]
+        result.total_rows = len(dataset)
+        try:
+            if self.owner is None:
+                raise ImportFormatError("Choose the user who will own the imported contacts.")
+            fmt = table_format(headers)
+            outcomes: list[tuple[int, str, int | None]] = []
+            with transaction.atomic():
+                report = import_rows(
+                    owner=self.owner,
+                    rows=table_rows(headers, dataset, fmt),
+                    fmt=fmt,
+                    dry_run=dry_run,
+                    outcomes=outcomes,
+                )
+                if raise_errors and report.errors:
+                    first = min(report.errors, key=lambda e: e.row)
+                    raise ImportExportError(first.message, number=first.row)
+        except ImportFormatError as exc:
+            if raise_errors:
+                raise
+            result.append_base_error(Error(exc))
+            return result
+        self._report_rows(result, dataset, report, sorted(outcomes), dry_run=dry_run)
+        return result
 
-    def init_instance(self, row=None):
-        return Contact(owner=self.owner)
-
-    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
-        if field.column_name in ("email", "phone"):
-            return  # stored in their own tables, after the contact is saved
-        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
-
-    def after_save_instance(self, instance: Contact, row, **kwargs):
-        email = (row.get("email") or "").strip()
-        if email and email_key(email) not in (self._by_email or {}):
-            ContactEmail.objects.create(contact=instance, value=email)
-            self._by_email[email_key(email)] = instance.pk
-        phone = (row.get("phone") or "").strip()
-        if phone and not instance.phones.filter(value=phone).exists():
-            ContactPhone.objects.create(contact=instance, value=phone)
-        if key := name_key(instance.first_name, instance.last_name, instance.company):
-            self._by_name.setdefault(key, instance.pk)
-
-    def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
-        if self._is_dry_run(kwargs):
-            return
-        from reminders.services import contacts_schedule_refresh
-
-        ids = [row.object_id for row in result.rows if row.object_id]
-        if ids:
-            contacts_schedule_refresh(contact_ids=ids)
+    def _report_rows(self, result: Result, dataset, report, outcomes, *, dry_run: bool) -> None:
+        errors = {e.row: e.message for e in report.errors}
+        merged = {m["row"]: ", ".join(m["fields"]) for m in report.merged}
+        # The contacts as written, for the admin's log entries (rolled back on a dry run).
+        saved = {} if dry_run else Contact.objects.in_bulk({pk for _row, _kind, pk in outcomes if pk})
+        for number, kind, pk in outcomes:
+            cells = [cell_text(v) for v in dataset[number - 1]]
+            row_result = self.get_row_result_class()()
+            if kind == "error":
+                row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+                row_result.validation_error = ValidationError(errors[number])
+                result.append_invalid_row(
+                    number, dict(zip(result.diff_headers, cells, strict=False)), row_result.validation_error
+                )
+            else:
+                row_result.import_type = _ROW_TYPES[kind]
+                row_result.diff = [*cells, merged.get(number, "")]
+                row_result.object_id = pk
+                if (contact := saved.get(pk)) is not None:
+                    row_result.instance = contact
+                    row_result.object_repr = str(contact)
+            result.append_row_result(row_result)
+            result.increment_row_result_total(row_result)

@@ -76,7 +76,22 @@ def _choice(value: str, choices: type, what: str) -> str:
     raise BadValue(f"{what} “{value}” is not one of {', '.join(v for v, _ in choices.choices)}")
 
 
+def _birthday_from_parts(record: dict[str, str]) -> None:
+    """birthday_month, _day and _year columns (the admin's export) → one birthday cell."""
+    month, day = clean(record.pop("birthday month", "")), clean(record.pop("birthday day", ""))
+    year = clean(record.pop("birthday year", ""))
+    if record.get("birthday") or not (month or day):
+        return
+    if month.isdigit() and day.isdigit() and (not year or year.isdigit()):
+        month, day = f"{int(month):02d}", f"{int(day):02d}"
+        record["birthday"] = f"{int(year):04d}-{month}-{day}" if year else f"--{month}-{day}"
+    else:
+        record["birthday"] = f"{year}-{month}-{day}"  # refused by parse_birthday, with these values
+
+
 def build(row_number: int, record: dict[str, str]) -> dict:
+    if "birthday month" in record:
+        _birthday_from_parts(record)
     values: dict[str, str] = {}
     for key, raw in record.items():
         field = KEY_TO_FIELD.get(key)
