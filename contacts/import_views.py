@@ -1,4 +1,7 @@
-"""Import and export pages (any signed-in user; everything scoped to request.user)."""
+"""Import and export pages (any signed-in user; everything scoped to request.user).
+
+The import writes through contacts.importing.jobs (create, confirm) and its worker task.
+"""
 
 import csv
 import io
@@ -7,17 +10,16 @@ import json
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from contacts.importing.decoding import _human, read_limited
+from contacts.importing.decoding import human_size, read_limited
 from contacts.importing.detect import FORMATS
 from contacts.importing.errors import ImportFormatError
 from contacts.importing.exporting import EXPORTERS, neutralise
-from contacts.importing.jobs import import_job_confirm, import_job_progress
+from contacts.importing.jobs import import_job_confirm, import_job_create, import_job_progress
 from contacts.importing.services import import_preview, import_read_text, import_resolve_format
 from contacts.models import ImportJob, ImportStatus
 
@@ -70,26 +72,21 @@ def import_start(request: HttpRequest) -> HttpResponse:
         context = {
             "form": ImportUploadForm(),
             "recent": [],
-            "max_size": _human(settings.IMPORT_MAX_BYTES),
-            "upload_error": f"The file is larger than the {_human(settings.IMPORT_MAX_BYTES)} limit.",
+            "max_size": human_size(settings.IMPORT_MAX_BYTES),
+            "upload_error": f"The file is larger than the {human_size(settings.IMPORT_MAX_BYTES)} limit.",
         }
         return render(request, "contacts/import.html", context)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        job = ImportJob(owner=request.user, original_name=upload.name[:255], format=form.detected)
-        job.file.save(
-            f"{request.user.pk}-{timezone.now():%Y%m%d%H%M%S}.upload",
-            ContentFile(form.data_bytes),
-            save=False,
+        job = import_job_create(
+            owner=request.user, name=form.cleaned_data["file"].name, data=form.data_bytes, fmt=form.detected
         )
-        job.save()
         return redirect("contacts:import_preview", pk=job.pk)
     recent = ImportJob.objects.filter(owner=request.user).exclude(message="")[:5]
     return render(
         request,
         "contacts/import.html",
-        {"form": form, "recent": recent, "max_size": _human(settings.IMPORT_MAX_BYTES)},
+        {"form": form, "recent": recent, "max_size": human_size(settings.IMPORT_MAX_BYTES)},
     )
 
 

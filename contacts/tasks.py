@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from contacts.importing.jobs import import_job_run
+from contacts.importing.job_run import import_job_run
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -22,11 +22,11 @@ def read_limited(file: IO[bytes], *, max_bytes: int | None = None) -> bytes:
     if isinstance(data, str):  # a text-mode file: treat as UTF-8
         data = data.encode("utf-8")
     if len(data) > limit:
-        raise ImportFormatError(f"The file is larger than the {_human(limit)} limit.")
+        raise ImportFormatError(f"The file is larger than the {human_size(limit)} limit.")
     return data
 
 
-def _human(n: int) -> str:
+def human_size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):g} MB"
     if n >= 1024:
@@ -56,7 +56,7 @@ def decode_bytes(data: bytes, *, max_bytes: int | None = None) -> str:
     """
     limit = settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes
     if len(data) > limit:
-        raise ImportFormatError(f"The file is larger than the {_human(limit)} limit.")
+        raise ImportFormatError(f"The file is larger than the {human_size(limit)} limit.")
     if not data.strip():
         raise ImportFormatError("The file is empty.")
     encoding: str | None = None

@@ -1,31 +1,39 @@
-"""ImportJob: the import page's unit of work (upload → preview → confirm → task → result).
+"""The web side of the import page: an ImportJob from upload to queued (upload → preview → confirm).
 
-Progress: the import writes in one transaction, so rows it updates are invisible to
-the page until it commits. Progress therefore goes to the cache (a shared cache —
-Redis or file-based — when web and worker are separate processes); the job row
-holds the final counts.
+`import_job_create` stores the upload, `import_job_confirm` queues the worker's task
+once, `import_job_progress` reads how far it is. The worker side is `job_run`.
 """
 
-import logging
 from functools import partial
 
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import ImportJob, ImportStatus
+from contacts.tasks import import_job_run_task
 
-from .errors import ImportFormatError
-from .services import estimate_rows, import_read_text, import_resolve_format, import_run
-
-log = logging.getLogger(__name__)
-
-MAX_STORED_ERRORS = 5000
-PROGRESS_TTL = 6 * 3600
+from .job_run import progress_key
 
 
-def progress_key(job_id: int) -> str:
-    return f"keepwarm:import-progress:{job_id}"
+def import_job_create(*, owner: User, name: str, data: bytes, fmt: str) -> ImportJob:
+    """A pending job holding the uploaded bytes (read and checked by the caller) as its file."""
+    job = ImportJob(owner=owner, original_name=name[:255], format=fmt)
+    job.file.save(f"{owner.pk}-{timezone.now():%Y%m%d%H%M%S}.upload", ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def import_job_confirm(*, job: ImportJob, fmt: str) -> bool:
+    """Queue the job once (a second click or a second tab does nothing). True if queued."""
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PENDING, message="").update(
+        format=fmt, message="Queued"
+    )
+    if claimed:
+        transaction.on_commit(partial(import_job_run_task.delay, job.pk))
+    return bool(claimed)
 
 
 def import_job_progress(job: ImportJob) -> tuple[int, int]:
@@ -35,68 +43,3 @@ def import_job_progress(job: ImportJob) -> tuple[int, int]:
         if cached:
             return cached
     return job.processed_rows, job.total_rows
-
-
-def import_job_confirm(*, job: ImportJob, fmt: str) -> bool:
-    """Queue the job once (a second click or a second tab does nothing). True if queued."""
-    from contacts.tasks import import_job_run_task
-
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PENDING, message="").update(
-        format=fmt, message="Queued"
-    )
-    if claimed:
-        transaction.on_commit(partial(import_job_run_task.delay, job.pk))
-    return bool(claimed)
-
-
-def import_job_run(*, job_id: int) -> None:
-    """Run a queued job: PENDING (or RUNNING again after a lost worker) → DONE or FAILED."""
-    claimed = ImportJob.objects.filter(
-        pk=job_id, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
-    ).update(status=ImportStatus.RUNNING, message="Importing")
-    if not claimed:
-        return
-    job = ImportJob.objects.select_related("owner").get(pk=job_id)
-    try:
-        with job.file.open("rb") as handle:
-            text = import_read_text(file=handle)
-        fmt = import_resolve_format(text=text, fmt=job.format or "auto", filename=job.original_name)
-        ImportJob.objects.filter(pk=job_id).update(format=fmt, total_rows=estimate_rows(text, fmt))
-
-        def progress(done: int, total: int) -> None:
-            cache.set(progress_key(job_id), (done, total), PROGRESS_TTL)
-
-        report = import_run(
-            owner=job.owner, data=text.encode("utf-8"), fmt=fmt, filename=job.original_name, progress=progress
-        )
-    except ImportFormatError as exc:
-        _finish(job_id, status=ImportStatus.FAILED, message=str(exc))
-        return
-    except Exception:
-        log.exception("import job %s failed", job_id)
-        _finish(
-            job_id,
-            status=ImportStatus.FAILED,
-            message="The import failed unexpectedly; nothing was imported.",
-        )
-        raise
-    data = report.as_dict()
-    data["errors"] = data["errors"][:MAX_STORED_ERRORS]
-    _finish(
-        job_id,
-        status=ImportStatus.DONE,
-        message="",
-        total_rows=report.total_rows,
-        processed_rows=report.total_rows,
-        created_count=report.created,
-        updated_count=report.updated,
-        skipped_count=report.skipped,
-        error_count=report.error_count,
-        errors=data["errors"],
-        report=data,
-    )
-
-
-def _finish(job_id: int, **fields) -> None:
-    ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
-    cache.delete(progress_key(job_id))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from contacts.importing.jobs import import_job_run
+from contacts.importing.job_run import import_job_run
 from contacts.models import Contact, ImportJob
 from contacts.tests.factories import make_contact, make_user
 from crm.celery import app

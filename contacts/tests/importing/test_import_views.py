@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from contacts.importing.jobs import import_job_run
+from contacts.importing.job_run import import_job_run
 from contacts.models import Contact, ImportJob
 from contacts.tests.factories import make_contact
 
