@@ -1,4 +1,4 @@
-"""Import, export and duplicate-merge pages under /contacts/ (owned by the import/export work)."""
+"""Import, export and duplicate-merge pages under /contacts/."""
 
 from django.urls import path
 

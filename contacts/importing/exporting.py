@@ -10,26 +10,24 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import date
 
 import vobject
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
-from contacts.models import Contact, ContactEmail, ContactPhone, Interaction, Tag
+from contacts.models import CONTACT_TEXT_FIELDS, Contact, ContactEmail, ContactPhone, Interaction, Tag
 from reminders.models import Reminder
 
 CHUNK = 1000
+# The CSV export is a file format (generic_csv reads it back): the contact's declared
+# fields, with its emails and phones after the name, one birthday column instead of
+# three, its tags, and no introducer (another contact, which a CSV cannot name).
 CSV_COLUMNS = [
-    "first_name",
-    "last_name",
+    *CONTACT_TEXT_FIELDS[:2],
     "emails",
     "phones",
-    "company",
-    "title",
-    "industry",
-    "location",
-    "linkedin_url",
-    "how_we_met",
+    *CONTACT_TEXT_FIELDS[2:],
     "relationship",
     "network",
     "tie_strength",
@@ -133,34 +131,30 @@ def _csv_line(cells: list[str]) -> str:
     return buffer.getvalue()
 
 
+def _csv_cell(contact: Contact, column: str) -> str:
+    if column == "emails":
+        return "; ".join(e.value for e in contact.emails.all())
+    if column == "phones":
+        return "; ".join(p.value for p in contact.phones.all())
+    if column == "tags":
+        return "; ".join(t.name for t in contact.tags.all())
+    if column == "birthday":
+        return birthday_text(contact) or ""
+    if column == "archived":
+        return "yes" if contact.archived else "no"
+    value = getattr(contact, column)
+    if value is None:
+        return ""
+    if isinstance(value, date):  # started_on, and created_at (a datetime)
+        return value.isoformat()
+    return str(value)
+
+
 def export_csv(*, owner: User) -> Iterator[str]:
     """A header and one line per contact (UTF-8 with BOM, so spreadsheets pick the encoding)."""
     yield "\ufeff" + _csv_line(CSV_COLUMNS)
     for contact in _contacts(owner).iterator(chunk_size=CHUNK):
-        yield _csv_line(
-            [
-                contact.first_name,
-                contact.last_name,
-                "; ".join(e.value for e in contact.emails.all()),
-                "; ".join(p.value for p in contact.phones.all()),
-                contact.company,
-                contact.title,
-                contact.industry,
-                contact.location,
-                contact.linkedin_url,
-                contact.how_we_met,
-                contact.relationship,
-                contact.network,
-                contact.tie_strength,
-                "" if contact.checkin_cadence_months is None else str(contact.checkin_cadence_months),
-                birthday_text(contact) or "",
-                contact.started_on.isoformat() if contact.started_on else "",
-                "; ".join(t.name for t in contact.tags.all()),
-                contact.notes,
-                "yes" if contact.archived else "no",
-                contact.created_at.isoformat(),
-            ]
-        )
+        yield _csv_line([_csv_cell(contact, column) for column in CSV_COLUMNS])
 
 
 # --- JSON backup --------------------------------------------------------------------
@@ -175,16 +169,10 @@ def backup_build(*, owner: User) -> dict:
         local[contact.pk] = number
         item = {
             "id": number,
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
+            **{name: getattr(contact, name) for name in CONTACT_TEXT_FIELDS[:2]},
             "emails": [{"value": e.value, "label": e.label} for e in contact.emails.all()],
             "phones": [{"value": p.value, "label": p.label} for p in contact.phones.all()],
-            "company": contact.company,
-            "title": contact.title,
-            "industry": contact.industry,
-            "location": contact.location,
-            "linkedin_url": contact.linkedin_url,
-            "how_we_met": contact.how_we_met,
+            **{name: getattr(contact, name) for name in CONTACT_TEXT_FIELDS[2:]},
             "introduced_by": None,
             "relationship": contact.relationship,
             "network": contact.network,

@@ -89,13 +89,17 @@ class ChunkWriter:
     def write(self, plan: ChunkPlan) -> None:
         emails, phones, tag_links, connections = plan.emails, plan.phones, plan.tag_links, plan.connections
         self._insert_contacts(plan)
+        connected = self.index.connected
         for item in plan.new.values():
-            pk = item.pk
-            emails.extend((pk, v, label) for v, label in item.emails)
-            phones.extend((pk, v, label) for v, label in item.phones)
-            tag_links.extend((pk, t) for t in item.tags)
+            pk = item.values["id"]
+            if item.emails:  # most rows have none of these: no generator built for them
+                emails.extend((pk, v, label) for v, label in item.emails)
+            if item.phones:
+                phones.extend((pk, v, label) for v, label in item.phones)
+            if item.tags:
+                tag_links.extend((pk, t) for t in item.tags)
             if item.connected_on:
-                self.index.connected.add(pk)
+                connected.add(pk)
                 connections.append((pk, item.connected_on))
         fast_insert(ContactEmail, ["contact_id", "value", "label"], emails)
         fast_insert(ContactPhone, ["contact_id", "value", "label"], phones)
