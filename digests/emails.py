@@ -20,9 +20,37 @@ def _unsubscribe_mailto() -> str:
     return f"mailto:{address}?subject=unsubscribe"
 
 
+class _Fields(dict):
+    """A Digest's fields as a dict, also readable as attributes (digest.item_count)."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _plain(digest: Digest) -> _Fields:
+    """The Digest as dicts for the templates: a dict lookup is what Django's
+    template engine tries first, an object's attribute only after a caught
+    TypeError; at ~400 lookups a digest this is a quarter of the rendering time."""
+    return _Fields(
+        {
+            **digest.__dict__,
+            "item_count": digest.item_count,
+            "is_empty": digest.is_empty,
+            "sections": [
+                {**section.__dict__, "items": [item.__dict__ for item in section.items]}
+                for section in digest.sections
+            ],
+            "reconnect": digest.reconnect.__dict__ if digest.reconnect is not None else None,
+        }
+    )
+
+
 def digest_render(*, digest: Digest) -> tuple[str, str, str]:
     """(subject, text, html) for a Digest. Rendering reads no database row."""
-    context = {"digest": digest}
+    context = {"digest": _plain(digest)}
     subject = " ".join(get_template(SUBJECT_TEMPLATE).render(context).split())
     text = get_template(TEXT_TEMPLATE).render(context)
     html = _compact(get_template(HTML_TEMPLATE).render(context))
