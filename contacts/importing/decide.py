@@ -14,7 +14,7 @@ which `write.write_chunk` carries out.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -24,6 +24,7 @@ from .emails import email_valid
 from .errors import RowError
 from .index import Existing, OwnerIndex, RowKeys
 from .matching import email_key, linkedin_key, name_key, phone_key
+from .report import ImportReport
 
 # The row's fields a match fills when the contact has them empty (birthday and role
 # start date are handled on their own: they span several columns or need a rule).
@@ -56,6 +57,7 @@ class NewContact:
     phones: list[tuple[str, str]]
     tags: list[str]
     connected_on: date | None
+    created_at: datetime | None = None  # a backup's own creation time; else the import's
 
     @property
     def pk(self) -> int:
@@ -150,10 +152,12 @@ def new_contact(row: dict, *, pk: int, defaults: dict[str, Any]) -> NewContact:
     if row["birthday"]:
         values["birthday_month"], values["birthday_day"], values["birthday_year"] = row["birthday"]
     values["started_on"] = row["started_on"]
-    if extras := row.get("extras"):
+    created_at = None
+    if extras := row.get("extras"):  # other columns, validated by the parser
         values.update(extras)
+        created_at = values.pop("created_at", None)
     # The row's lists are its own (the parser made them, clean_row rebuilt them): no copies.
-    return NewContact(values, row["row"], [], row["phones"], row["tags"], row["connected_on"])
+    return NewContact(values, row["row"], [], row["phones"], row["tags"], row["connected_on"], created_at)
 
 
 def fill_empty(have: Callable[[str], Any], row: dict) -> tuple[dict[str, Any], list[str]]:
@@ -212,7 +216,7 @@ class Decider:
     index: OwnerIndex
     take_id: Callable[[], int]
     defaults: dict[str, Any]
-    report: Any  # services.ImportReport: counts, merged rows, job changes, warnings, errors
+    report: ImportReport
     job_changes: bool  # a LinkedIn export: a differing company or title is a new role
     outcomes: list[tuple[int, str, int | None]] | None = None  # (row, kind, contact id), when asked
 

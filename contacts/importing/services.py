@@ -20,7 +20,6 @@ one, every contact it touched is refreshed).
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from typing import IO
@@ -41,6 +40,7 @@ from .fastinsert import DriverValues, IdPool, import_cache
 from .index import existing_load, owner_index_load
 from .parsers import backup_json, vcard
 from .parsers.csvbase import find_header
+from .report import ImportReport
 from .schedule import FirstSchedule
 from .write import ChunkWriter, new_contact_defaults
 
@@ -49,49 +49,6 @@ CHUNK_SIZE = 2000
 Progress = Callable[[int, int], None]
 # (row number, "new" | "update" | "skip" | "error", contact id or None), one per row.
 Outcomes = list[tuple[int, str, int | None]]
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or, with dry_run, would do)."""
-
-    format: str = ""
-    dry_run: bool = False
-    total_rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    merged: list[dict] = field(default_factory=list)
-    job_changes: list[dict] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)
-    interactions_created: int = 0
-    reminders_created: int = 0
-
-    @property
-    def error_count(self) -> int:
-        return len(self.errors)
-
-    def summary_line(self) -> str:
-        return (
-            f"created={self.created} updated={self.updated} skipped={self.skipped} errors={self.error_count}"
-        )
-
-    def as_dict(self) -> dict:
-        return {
-            "format": self.format,
-            "dry_run": self.dry_run,
-            "total_rows": self.total_rows,
-            "created": self.created,
-            "updated": self.updated,
-            "skipped": self.skipped,
-            "errors": [e.as_dict() for e in self.errors],
-            "merged": self.merged,
-            "job_changes": self.job_changes,
-            "warnings": self.warnings,
-            "interactions_created": self.interactions_created,
-            "reminders_created": self.reminders_created,
-        }
 
 
 # --- reading a file ---------------------------------------------------------------

@@ -122,8 +122,7 @@ class ChunkWriter:
         rows = []
         for item in plan.new.values():
             values = item.values
-            # A backup's own creation time, else the import's `now`.
-            created_at = values.pop("created_at", now)
+            created_at = item.created_at or now
             cadence = cadence_of(
                 own=values["checkin_cadence_months"], tie_strength=values["tie_strength"], tags=item.tags
             )

@@ -1,0 +1,48 @@
+"""ImportReport: what an import did (or, with dry_run, would do), for the page, the command and the admin."""
+
+from dataclasses import dataclass, field
+
+from .errors import RowError
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with dry_run, would do)."""
+
+    format: str = ""
+    dry_run: bool = False
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    merged: list[dict] = field(default_factory=list)
+    job_changes: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    interactions_created: int = 0
+    reminders_created: int = 0
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    def summary_line(self) -> str:
+        return (
+            f"created={self.created} updated={self.updated} skipped={self.skipped} errors={self.error_count}"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "format": self.format,
+            "dry_run": self.dry_run,
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "errors": [e.as_dict() for e in self.errors],
+            "merged": self.merged,
+            "job_changes": self.job_changes,
+            "warnings": self.warnings,
+            "interactions_created": self.interactions_created,
+            "reminders_created": self.reminders_created,
+        }
