@@ -135,8 +135,9 @@ def clean_row(row: dict, *, warnings: list[dict]) -> str:
 
 def row_keys(row: dict) -> RowKeys:
     """The matching keys of a cleaned row."""
+    emails = row["emails"]
     return RowKeys(
-        emails=tuple(email_key(value) for value, _label in row["emails"]),
+        emails=tuple(email_key(value) for value, _label in emails) if emails else (),
         linkedin=row["linkedin_url"],
         name=name_key(row["first_name"], row["last_name"], row["company"]),
     )
@@ -248,13 +249,15 @@ class Decider:
     def decide(self, rows: list[tuple[dict, RowKeys]], existing: Existing) -> ChunkPlan:
         plan = ChunkPlan()
         report = self.report
+        match, new, outcomes = self.index.match, plan.new, self.outcomes
         for row, keys in rows:
-            pk = self.index.match(keys)
-            if pk is None:
+            pk = match(keys)
+            if pk is None:  # most rows of a first import: kept short
                 item = self._create(row, keys)
-                plan.new[item.pk] = item
+                new[item.values["id"]] = item
                 report.created += 1
-                self._outcome(row["row"], "new", item.pk)
+                if outcomes is not None:
+                    outcomes.append((row["row"], "new", item.values["id"]))
                 continue
             if (pending := plan.new.get(pk)) is not None:
                 what = self._merge_new(pending, row)
@@ -280,12 +283,13 @@ class Decider:
             self.outcomes.append((row, kind, pk))
 
     def _create(self, row: dict, keys: RowKeys) -> NewContact:
-        item = new_contact(row, pk=self.take_id(), defaults=self.defaults)
-        pk = item.pk
+        pk = self.take_id()
+        item = new_contact(row, pk=pk, defaults=self.defaults)
         index = self.index
-        for (value, label), key in zip(row["emails"], keys.emails, strict=True):
-            if index.add_email(key, pk):
-                item.emails.append((value, label))
+        if keys.emails:
+            for (value, label), key in zip(row["emails"], keys.emails, strict=True):
+                if index.add_email(key, pk):
+                    item.emails.append((value, label))
         index.add(keys, pk)
         return item
 

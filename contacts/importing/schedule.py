@@ -21,42 +21,44 @@ from .index import OwnerIndex
 
 
 class FirstSchedule:
-    """(last_interaction_on, next_check_in) of new contacts, memoised by the facts they depend on.
+    """`next_check_in` of new contacts, memoised by the facts it depends on.
 
     100,000 LinkedIn rows hold a few thousand distinct (creation, connection, cadence)
-    triples: the rules run once per triple.
+    combinations: the rules run once per combination.
     """
 
     def __init__(self, *, clock: OwnerClock, index: OwnerIndex) -> None:
         self.clock = clock
         self.index = index
-        self._cadences: dict[tuple, int] = {}
-        self._dates: dict[tuple, date | None] = {}
-
-    def cadence(self, *, own: int | None, tie_strength: str, tags: list[str]) -> int:
-        key = (own, tie_strength, *tags)
-        found = self._cadences.get(key)
-        if found is None:
-            found = self._cadences[key] = rules.cadence_months(
-                contact_cadence=own,
-                tag_cadences=[self.index.tag_cadence(name) for name in tags],
-                default=self.clock.default_cadence(tie_strength),
-            )
-        return found
+        self._due: dict[tuple, date | None] = {}
 
     def next_check_in(
-        self, *, created_at: datetime, connected_on: date | None, cadence: int, archived: bool
+        self,
+        own_cadence: int | None,
+        tie_strength: str,
+        tags: list[str],
+        created_at: datetime,
+        connected_on: date | None,
+        archived: bool,
+        /,
     ) -> date | None:
+        """The first check-in of a new contact with these facts (None: archived, or cadence 0)."""
         if archived:
             return None
-        key = (created_at, connected_on, cadence)
+        key = (own_cadence, tie_strength, created_at, connected_on, *tags)
         try:
-            return self._dates[key]
+            return self._due[key]
         except KeyError:
-            due = self._dates[key] = rules.check_in_due(
-                created_on=self.clock.local_date(created_at),
-                last_interaction_on=connected_on,
-                last_closed_on=None,
-                cadence=cadence,
-            )
-            return due
+            pass
+        cadence = rules.cadence_months(
+            contact_cadence=own_cadence,
+            tag_cadences=[self.index.tag_cadence(name) for name in tags],
+            default=self.clock.default_cadence(tie_strength),
+        )
+        due = self._due[key] = rules.check_in_due(
+            created_on=self.clock.local_date(created_at),
+            last_interaction_on=connected_on,
+            last_closed_on=None,
+            cadence=cadence,
+        )
+        return due

@@ -118,19 +118,18 @@ class ChunkWriter:
     def _insert_contacts(self, plan: ChunkPlan) -> None:
         """One INSERT of the chunk's new contacts, their first schedule included."""
         now, now_db, db_date = self.now, self.now_db, self.db.date
-        cadence_of, due_of = self.schedule.cadence, self.schedule.next_check_in
+        due_of = self.schedule.next_check_in
         rows = []
         for item in plan.new.values():
             values = item.values
             created_at = item.created_at or now
-            cadence = cadence_of(
-                own=values["checkin_cadence_months"], tie_strength=values["tie_strength"], tags=item.tags
-            )
             due = due_of(
-                created_at=created_at,
-                connected_on=item.connected_on,
-                cadence=cadence,
-                archived=values["archived"],
+                values["checkin_cadence_months"],
+                values["tie_strength"],
+                item.tags,
+                created_at,
+                item.connected_on,
+                values["archived"],
             )
             if values["started_on"] is not None:
                 values["started_on"] = db_date(values["started_on"])

@@ -6,7 +6,7 @@ aliases are known (Given name, Surname, E-mail, Mobile, Organisation, Job title,
 
 from collections.abc import Iterator
 
-from contacts.models import Network, Relationship, TieStrength
+from contacts.models import CONTACT_TEXT_FIELDS, Network, Relationship, TieStrength
 
 from ..errors import RowError
 from .common import (
@@ -52,7 +52,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "archived": ("archived",),
 }
 KEY_TO_FIELD = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
-TEXT_FIELDS = ("company", "title", "industry", "location", "linkedin_url", "how_we_met")
+TEXT_FIELDS = CONTACT_TEXT_FIELDS[2:]  # the name columns are read on their own
 _NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
