@@ -78,7 +78,7 @@ class UpcomingEventsMatchTheRules(TestCase):
             except ValueError:
                 continue
             make_contact(
-                owner=owner, birthday_month=month, birthday_day=day, started_on=date(year - 5, month, day)
+                owner=owner, birthday_month=month, birthday_day=day, started_on=date(year - 4, month, day)
             )
         found = {
             (u.contact.pk, u.kind, u.due_on)
