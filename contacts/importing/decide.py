@@ -23,7 +23,7 @@ from contacts.models import CONTACT_TEXT_FIELDS, Contact
 from .emails import email_valid
 from .errors import RowError
 from .index import Existing, OwnerIndex, RowKeys
-from .matching import email_key, linkedin_key, name_key, phone_key
+from .matching import email_key, linkedin_key, phone_key
 from .report import ImportReport
 
 # The row's fields a match fills when the contact has them empty (birthday and role
@@ -139,7 +139,9 @@ def row_keys(row: dict) -> RowKeys:
     return RowKeys(
         emails=tuple(email_key(value) for value, _label in emails) if emails else (),
         linkedin=row["linkedin_url"],
-        name=name_key(row["first_name"], row["last_name"], row["company"]),
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        company=row["company"],
     )
 
 

@@ -17,13 +17,29 @@ from .matching import email_key, linkedin_key, name_key, phone_key
 CONNECTED_SUMMARY = "Connected on LinkedIn"
 
 
+_NOT_YET = object()
+
+
 @dataclass(slots=True)
 class RowKeys:
-    """A cleaned row's matching keys, in the order they are tried."""
+    """A cleaned row's matching keys, in the order they are tried.
+
+    The name key is computed when first asked for: a row matched by email or LinkedIn
+    URL (every row of a re-import) never needs it.
+    """
 
     emails: tuple[str, ...]
     linkedin: str
-    name: tuple[str, str] | None
+    first_name: str
+    last_name: str
+    company: str
+    _name: object = field(default=_NOT_YET, repr=False, compare=False)
+
+    def name(self) -> tuple[str, str] | None:
+        """(full name, company) in lowercase, None for a row without a name."""
+        if self._name is _NOT_YET:
+            self._name = name_key(self.first_name, self.last_name, self.company)
+        return self._name  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -45,14 +61,15 @@ class OwnerIndex:
                 return found
         if keys.linkedin and (found := self.by_linkedin.get(keys.linkedin)) is not None:
             return found
-        return self.by_name.get(keys.name) if keys.name else None
+        name = keys.name()
+        return self.by_name.get(name) if name else None
 
     def add(self, keys: RowKeys, pk: int) -> None:
         """Index a new contact under its LinkedIn and name keys (emails: see add_email)."""
         if keys.linkedin:
             self.by_linkedin.setdefault(keys.linkedin, pk)
-        if keys.name:
-            self.by_name.setdefault(keys.name, pk)
+        if name := keys.name():
+            self.by_name.setdefault(name, pk)
 
     def add_email(self, key: str, pk: int) -> bool:
         """Give the address to contact `pk` unless a contact has it already; True if it was free."""
