@@ -1,4 +1,4 @@
-"""What an import does with each row: new contact, merge, skip or error. Writes nothing.
+"""What an import does with each row: new contact, merge, skip or error. Writes no rows.
 
 A row (the dict every parser yields, `parsers.common.new_row`) is cleaned, its matching
 keys are computed, and it is matched against the owner's index (`index.OwnerIndex`):
@@ -8,7 +8,8 @@ keys are computed, and it is matched against the owner's index (`index.OwnerInde
   The one exception is a LinkedIn export saying the company or title changed: a job
   change (DESIGN rule 6), recorded in the plan and reported.
 A merge that adds nothing is a skip. The decisions of one chunk go into a `ChunkPlan`,
-which `write.write_chunk` carries out.
+which `write.ChunkWriter` carries out. (A new contact's id comes from the database's
+numbering, `fastinsert.IdPool`, when it is decided.)
 """
 
 import re

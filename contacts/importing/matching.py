@@ -1,6 +1,6 @@
 """Matching keys for re-imports: email, then LinkedIn URL, then exact full name + company.
 
-Pure functions; the service keeps one dict per key kind for the owner's contacts.
+Pure functions; index.OwnerIndex keeps one dict per key kind for the owner's contacts.
 """
 
 from .parsers.common import clean, normalise_linkedin
