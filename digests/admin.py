@@ -1,3 +1,5 @@
+"""The admin's view of digests: each DigestLog with its state, attempts and last error."""
+
 from django.contrib import admin
 
 from .models import DigestLog
