@@ -22,7 +22,8 @@ from import_export.results import Error, Result, RowResult
 
 from contacts.importing.errors import ImportFormatError
 from contacts.importing.parsers.tabular import cell_text, table_format, table_rows
-from contacts.importing.services import import_rows
+from contacts.importing.report import ImportReport
+from contacts.importing.services import Outcomes, import_rows
 from contacts.models import CONTACT_FIELDS, CONTACT_TEXT_FIELDS, Contact
 
 # The contact's own fields (introductions aside: they name another contact), with its
@@ -94,7 +95,7 @@ class ContactResource(resources.ModelResource):
             if self.owner is None:
                 raise ImportFormatError("Choose the user who will own the imported contacts.")
             fmt = table_format(headers)
-            outcomes: list[tuple[int, str, int | None]] = []
+            outcomes: Outcomes = []
             with transaction.atomic():
                 report = import_rows(
                     owner=self.owner,
@@ -114,7 +115,10 @@ class ContactResource(resources.ModelResource):
         self._report_rows(result, dataset, report, sorted(outcomes), dry_run=dry_run)
         return result
 
-    def _report_rows(self, result: Result, dataset, report, outcomes, *, dry_run: bool) -> None:
+    def _report_rows(
+        self, result: Result, dataset, report: ImportReport, outcomes: Outcomes, *, dry_run: bool
+    ) -> None:
+        """One RowResult per table row, in order: new / update / skip, or invalid with the reason."""
         errors = {e.row: e.message for e in report.errors}
         merged = {m["row"]: ", ".join(m["fields"]) for m in report.merged}
         # The contacts as written, for the admin's log entries (rolled back on a dry run).
