@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -174,3 +175,24 @@ def test_a_tampered_unsubscribe_link_changes_nothing(client, alice):
     assert response.status_code == 400 and "This link does not work" in response.content.decode()
     alice.profile.refresh_from_db()
     assert alice.profile.digest_frequency == "daily"
+
+
+# --- links in mail sent before the digest moved to its own app ---------------------
+
+
+def test_the_links_keep_their_paths():
+    assert reverse("digest_preview") == "/digest/preview"
+    assert reverse("digest_action", args=["T"]) == "/digest/a/T"
+    assert reverse("digest_unsubscribe", args=["T"]) == "/unsubscribe/T"
+
+
+def test_links_signed_the_plain_django_way_still_work(client, reminder, alice):
+    """Mail already sent carries TimestampSigner / Signer tokens with these salts."""
+    done = signing.TimestampSigner(salt="keepwarm.digest.action").sign(f"{alice.pk}.{reminder.pk}.done")
+    assert client.post(f"/digest/a/{done}").status_code == 200
+    reminder.refresh_from_db()
+    assert reminder.status == "done"
+    unsubscribe = signing.Signer(salt="keepwarm.digest.unsubscribe").sign(str(alice.pk))
+    assert client.post(f"/unsubscribe/{unsubscribe}").status_code == 200
+    alice.profile.refresh_from_db()
+    assert alice.profile.digest_frequency == "off"
