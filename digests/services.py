@@ -15,7 +15,7 @@ DIGEST_LEASE and the digest goes out a second time. Twice, never zero times.
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from smtplib import SMTPException
@@ -255,21 +255,22 @@ def digest_send_all(
 
 
 @transaction.atomic
-def digest_fan_out(*, now: dt.datetime, batch_size: int | None = None) -> str:
-    """The hourly job: enqueue one batch task per `batch_size` users due at `now`.
+def digest_fan_out(
+    *, enqueue_batch: Callable[[list[int], str], object], now: dt.datetime, batch_size: int | None = None
+) -> str:
+    """The hourly job: queue one batch per `batch_size` users due at `now`.
 
-    The tasks are sent once this transaction commits, with `now`, so a batch run
-    late still uses this hour's "today" and period for each user. Returns the
+    `enqueue_batch(user_ids, now_iso)` queues one batch (the batch task's `.delay`),
+    called after this transaction commits; `now` travels with the batch, so a batch
+    run late still uses this hour's "today" and period for each user. Returns the
     summary it records for /healthz ("queued=N batches=M").
     """
-    from .tasks import digest_send_batch_task  # tasks import this module
-
     digest_job_started(now=now)
     due = selectors.users_due_for_digest(now=now)
     size = batch_size or BATCH_SIZE
     batches = [due[start : start + size] for start in range(0, len(due), size)]
     for batch in batches:
-        transaction.on_commit(partial(digest_send_batch_task.delay, batch, now.isoformat()))
+        transaction.on_commit(partial(enqueue_batch, batch, now.isoformat()))
     summary = f"queued={len(due)} batches={len(batches)}"
     digest_job_finished(summary=summary)
     return summary

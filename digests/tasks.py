@@ -32,7 +32,7 @@ def digest_fan_out_task(now: str | None = None) -> str:
     Beat calls it with no argument (now); `now` (ISO, aware) is for replays and tests.
     """
     at = dt.datetime.fromisoformat(now) if now else timezone.now()
-    return services.digest_fan_out(now=at)
+    return services.digest_fan_out(enqueue_batch=digest_send_batch_task.delay, now=at)
 
 
 @shared_task(name="reminders.digest_tasks.digest_send_batch_task", acks_late=True, reject_on_worker_lost=True)
