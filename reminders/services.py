@@ -565,7 +565,12 @@ def reminders_generate_fan_out(
 # --- reactions to contact and interaction changes -------------------------------
 
 
-def _clock_for(user_id: int, *, today: date | None = None, now: datetime | None = None) -> OwnerClock:
+def owner_clock(user_id: int, *, today: date | None = None, now: datetime | None = None) -> OwnerClock:
+    """One user's clock (time zone, local today, cadence defaults), as the job sees it.
+
+    The importer uses it too, so a new contact's first check-in comes from the same
+    zone fallback and defaults as the engine's.
+    """
     return _owner_clocks([user_id], today=today, now=now or timezone.now())[user_id]
 
 
@@ -578,7 +583,7 @@ def interaction_recorded(*, interaction_id: int, today: date, now: datetime | No
     contact_ids = list(
         Through.objects.filter(interaction_id=interaction_id).values_list("contact_id", flat=True)
     )
-    clock = _clock_for(interaction.owner_id, today=today, now=now)
+    clock = owner_clock(interaction.owner_id, today=today, now=now)
     Reminder.objects.filter(
         contact_id__in=contact_ids, kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
     ).update(status=ReminderStatus.DONE, completed_at=_closing_moment(today=today, tz=clock.tz, now=now))
@@ -628,7 +633,7 @@ def contact_role_changed(
 
 
 def _close(*, reminder: Reminder, status: str, today: date, now: datetime | None) -> bool:
-    clock = _clock_for(reminder.owner_id, today=today, now=now)
+    clock = owner_clock(reminder.owner_id, today=today, now=now)
     completed_at = _closing_moment(today=today, tz=clock.tz, now=now)
     closed = Reminder.objects.filter(pk=reminder.pk, status__in=OPEN_STATES).update(
         status=status, completed_at=completed_at

@@ -247,7 +247,7 @@ def _import(
         job_changes=fmt == "linkedin",
         outcomes=outcomes,
     )
-    clock = reminder_services._clock_for(owner.pk, today=today, now=now)
+    clock = reminder_services.owner_clock(owner.pk, today=today, now=now)
     writer = ChunkWriter(
         owner=owner,
         now=now,
