@@ -240,7 +240,7 @@ def test_send_digests_for_one_user(db, smtp_server):
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (["--date", "25/02/2027"], "--date must be YYYY-MM-DD, got '25/02/2027'"),
+        (["--date", "25/02/2027"], "--date must be a date as YYYY-MM-DD, got '25/02/2027'"),
         (["--user", "nobody-here"], "no user named 'nobody-here'"),
     ],
 )

@@ -6,11 +6,11 @@ export itself goes to stdout, so the file stays clean).
 
 import sys
 
-from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
 from contacts.importing.exporting import EXPORTERS
 from contacts.models import Contact
+from crm.command_options import user_option
 
 
 class Command(BaseCommand):
@@ -22,10 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="file to write (default: stdout)")
 
     def handle(self, *args, **options):
-        try:
-            owner = User.objects.get(username=options["user"])
-        except User.DoesNotExist:
-            raise CommandError(f"no user named “{options['user']}”") from None
+        owner = user_option(options["user"])
         exporter = EXPORTERS[options["format"]][0]
         count = Contact.objects.filter(owner=owner).count()
         summary = f"exported={count} format={options['format']}"

@@ -4,12 +4,12 @@ Prints row errors (with row numbers) and, last, `created=N updated=N skipped=N e
 A file that cannot be read at all: exit 1 with a one-line reason, nothing written.
 """
 
-from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
 from contacts.importing.detect import FORMATS
 from contacts.importing.errors import ImportFormatError
 from contacts.importing.services import import_run
+from crm.command_options import user_option
 
 
 class Command(BaseCommand):
@@ -24,10 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="report what would happen, write nothing")
 
     def handle(self, *args, **options):
-        try:
-            owner = User.objects.get(username=options["user"])
-        except User.DoesNotExist:
-            raise CommandError(f"no user named “{options['user']}”") from None
+        owner = user_option(options["user"])
         try:
             with open(options["path"], "rb") as handle:
                 report = import_run(

@@ -1,19 +1,10 @@
 """send_digests [--date YYYY-MM-DD] [--user U] → `sent=N skipped=N failed=N`."""
 
-import datetime as dt
-
-from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from crm.command_options import date_option, user_option
 from digests import services
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--date must be YYYY-MM-DD, got {value!r}") from exc
 
 
 class Command(BaseCommand):
@@ -27,13 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="only this user (username)")
 
     def handle(self, *args, **options) -> None:
-        date = _date(options["date"]) if options["date"] else None
-        user_ids = None
-        if options["user"]:
-            user = User.objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"no user named {options['user']!r}")
-            user_ids = [user.pk]
+        date = date_option(options["date"]) if options["date"] else None
+        user_ids = [user_option(options["user"]).pk] if options["user"] else None
         result = services.digest_send_all(now=timezone.now(), date=date, user_ids=user_ids)
         for user_id, period, _today in result.failed:
             self.stderr.write(f"failed: user {user_id} period {period} (see DigestLog.last_error)")

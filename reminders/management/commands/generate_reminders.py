@@ -1,18 +1,9 @@
 """`manage.py generate_reminders [--date YYYY-MM-DD] [--user U]` → prints `created=N` last."""
 
-from datetime import date
+from django.core.management.base import BaseCommand, CommandParser
 
-from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
+from crm.command_options import date_option, user_option
 from reminders.services import reminders_generate
-
-
-def _parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--date must be a date as YYYY-MM-DD, got {value!r}") from exc
 
 
 class Command(BaseCommand):
@@ -26,12 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="only this username")
 
     def handle(self, *args, **options) -> None:
-        today = _parse_date(options["date"]) if options["date"] else None
-        user_ids = None
-        if options["user"]:
-            user = User.objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"no user named {options['user']!r}")
-            user_ids = [user.pk]
+        today = date_option(options["date"]) if options["date"] else None
+        user_ids = [user_option(options["user"]).pk] if options["user"] else None
         created = reminders_generate(today=today, user_ids=user_ids)
         self.stdout.write(f"created={created}")
