@@ -19,6 +19,7 @@ from contacts.models import Contact
 from crm.models import DigestFrequency, Profile
 from reminders import rules as date_rules
 from reminders.models import Reminder, ReminderKind, ReminderStatus, active_q
+from reminders.selectors import EVENT_CONTACT_COLUMNS
 
 from . import rules, tokens
 
@@ -33,18 +34,7 @@ SECTION_MAX = 10
 EVENT_KINDS = (ReminderKind.BIRTHDAY, ReminderKind.WORK_ANNIVERSARY)
 
 # The columns a digest reads (the rest of a contact, e.g. notes, stays in the database).
-_CONTACT_FIELDS = (
-    "owner_id",
-    "first_name",
-    "last_name",
-    "company",
-    "title",
-    "birthday_month",
-    "birthday_day",
-    "birthday_year",
-    "started_on",
-    "last_interaction_on",
-)
+_CONTACT_FIELDS = (*EVENT_CONTACT_COLUMNS, "last_interaction_on")
 _REMINDER_FIELDS = ("owner_id", "contact_id", "kind", "due_on", "status", "snoozed_until", "detail")
 
 _SECTION_TITLES = {

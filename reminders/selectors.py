@@ -127,6 +127,21 @@ def _month_day_q(window: dict[int, set[int]], month_field: str, day_field: str) 
     return query
 
 
+# The columns a birthday or work anniversary is shown with (the page's and the digest's).
+EVENT_CONTACT_COLUMNS = (
+    "id",
+    "owner_id",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "birthday_month",
+    "birthday_day",
+    "birthday_year",
+    "started_on",
+)
+
+
 def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
     """Birthdays and work anniversaries after today and within `days` (two queries).
 
@@ -136,22 +151,7 @@ def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
     window = _day_window(today + timedelta(days=1), until)
     # No ORDER BY (sorted below): the model's name ordering would make SQLite walk
     # the name index instead of the birthday and started_on indexes.
-    base = (
-        Contact.objects.filter(owner=owner, archived=False)
-        .order_by()
-        .only(
-            "id",
-            "owner_id",
-            "first_name",
-            "last_name",
-            "company",
-            "title",
-            "birthday_month",
-            "birthday_day",
-            "birthday_year",
-            "started_on",
-        )
-    )
+    base = Contact.objects.filter(owner=owner, archived=False).order_by().only(*EVENT_CONTACT_COLUMNS)
     # Two queries, not one OR: birthdays use the (owner, month, day) index, and only
     # the anniversary query scans. started_on's month and day are compared as
     # "MM-DD" text: native SQL, where __month/__day call Python per row on SQLite.
