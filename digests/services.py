@@ -29,7 +29,7 @@ from crm.models import DigestFrequency, JobRun, Profile
 from reminders import services as reminder_services
 from reminders.models import Reminder
 
-from . import emails, rules, selectors
+from . import emails, mime, rules, selectors
 from .models import DigestLog
 from .selectors import Digest
 
@@ -120,8 +120,7 @@ def _deliver(*, digest: Digest, connection) -> bool:
     if not _claim(user_id=digest.user_id, period=digest.period):
         return False  # sent already (DigestBusy: another worker holds it)
     try:
-        connection.open()  # a no-op while the batch's session is open
-        message.send()
+        mime.send(message, connection)  # opens the session if needed: a batch reuses one
     except BaseException as error:  # release whatever went wrong, then propagate it
         _release(user_id=digest.user_id, period=digest.period, error=error)
         raise
