@@ -4,7 +4,8 @@ The SMTP sink is a minimal asyncio SMTP server in a subprocess (a real SMTP
 conversation; it accepts and discards), so the sink does not share the senders'
 GIL and costs little of the two cores. Everything else is the production path,
 `digests.services.digest_send_batch`: contexts in batches of BATCH_SIZE (four
-queries a batch), text + HTML rendering, Django's EmailMultiAlternatives, and
+queries a batch), text + HTML rendering, Django's EmailMultiAlternatives written
+as bytes by digests.mime, and
 per message the DigestLog claim (a conditional UPDATE) and its mark, over one
 SMTP session per batch.
 Run alone: `.venv/bin/python -m bench.run digests` (BENCH_DIGEST_USERS=1000 for a quick run).
@@ -259,7 +260,7 @@ def run() -> list[dict]:
             "ok": ok,
         },
         {
-            "benchmark": "digest sender cost (contexts + render + Django MIME + SMTP client + claim/mark), per CPU-second",
+            "benchmark": "digest sender cost (contexts + render + MIME + SMTP client + claim/mark), per CPU-second",
             "value": f"{per_cpu:,.0f} digests/CPU-s ({sender_cpu / max(result.sent, 1) * 1000:.2f} ms each)",
             "target": f"(profile; load average {load:.1f})",
             "ok": True,
