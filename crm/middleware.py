@@ -1,6 +1,6 @@
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django.utils import timezone
+
+from crm.models import profile_zone
 
 
 class UserTimezoneMiddleware:
@@ -12,10 +12,11 @@ class UserTimezoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(ZoneInfo(user.profile.timezone))
-            except (ZoneInfoNotFoundError, ValueError, AttributeError):
+            profile = getattr(user, "profile", None)
+            if profile is None:
                 timezone.deactivate()
+            else:
+                timezone.activate(profile_zone(profile.timezone))
         else:
             timezone.deactivate()
         return self.get_response(request)

@@ -1,10 +1,13 @@
+import logging
 import secrets
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+log = logging.getLogger(__name__)
 
 
 def validate_timezone(value: str) -> None:
@@ -20,6 +23,19 @@ def _timezones() -> set[str]:
         _TZ_CACHE.update(available_timezones())
         _TZ_CACHE.add("UTC")
     return _TZ_CACHE
+
+
+def profile_zone(name: str) -> ZoneInfo:
+    """The tzinfo of a profile's time zone name; UTC when the name is unknown.
+
+    The form refuses unknown zones; a bad value written behind its back must not stop
+    reminders, digests or pages: the user gets UTC dates and the operator a log line.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r; using UTC", name)
+        return ZoneInfo("UTC")
 
 
 def new_calendar_token() -> str:

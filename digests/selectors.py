@@ -7,7 +7,6 @@ four queries whatever the batch size. Nothing here writes.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -16,7 +15,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from contacts.models import Contact
-from crm.models import DigestFrequency, Profile
+from crm.models import DigestFrequency, Profile, profile_zone
 from reminders import rules as date_rules
 from reminders.models import Reminder, ReminderKind, ReminderStatus, active_q
 from reminders.selectors import EVENT_CONTACT_COLUMNS
@@ -115,17 +114,9 @@ class Digest:
 # --- who is due -----------------------------------------------------------------
 
 
-def zone(name: str) -> dt.tzinfo:
-    """The tzinfo for a profile's time zone name (UTC if the name is unknown)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
 def local_today(*, profile: Profile, now: dt.datetime) -> dt.date:
     """The user's local date at the aware instant `now`."""
-    return now.astimezone(zone(profile.timezone)).date()
+    return now.astimezone(profile_zone(profile.timezone)).date()
 
 
 def digest_period(*, profile: Profile, today: dt.date) -> str:
@@ -160,7 +151,7 @@ def users_due_for_digest(*, now: dt.datetime, date: dt.date | None = None) -> li
         zones_due: dict[tuple[str, int], list[str]] = defaultdict(list)
         for name, frequency, hour in in_use:
             if name not in local_now:
-                local_now[name] = now.astimezone(zone(name))
+                local_now[name] = now.astimezone(profile_zone(name))
             if rules.is_digest_hour(frequency, hour, local_now[name]):
                 zones_due[(frequency, hour)].append(name)
         due = Q(pk__in=[])

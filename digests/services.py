@@ -25,7 +25,7 @@ from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import DigestFrequency, JobRun, Profile
+from crm.models import DigestFrequency, JobRun, Profile, profile_zone
 from reminders import services as reminder_services
 from reminders.models import Reminder
 
@@ -196,7 +196,7 @@ def digest_send_batch(
     result = BatchResult()
     ids = sorted(set(user_ids))
     zones = dict(Profile.objects.filter(user_id__in=ids).values_list("user_id", "timezone"))
-    users_today = {uid: date or now.astimezone(selectors.zone(name)).date() for uid, name in zones.items()}
+    users_today = {uid: date or now.astimezone(profile_zone(name)).date() for uid, name in zones.items()}
     result.skipped += len(ids) - len(users_today)
     if not users_today:
         return result

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -29,7 +29,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from contacts.models import Contact, Interaction, InteractionKind, RoleHistory
-from crm.models import JobRun, Profile, new_calendar_token
+from crm.models import JobRun, Profile, new_calendar_token, profile_zone
 
 from . import rules
 from .models import Reminder, ReminderKind, ReminderStatus
@@ -83,23 +83,13 @@ class OwnerClock:
         return moment.astimezone(self.tz).date()
 
 
-def _zone(name: str, *, user_id: int) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        # The form refuses unknown zones; a bad value written behind its back must
-        # not stop reminders: the user gets UTC dates and the operator a log line.
-        log.warning("user %s has an unknown time zone %r; using UTC", user_id, name)
-        return ZoneInfo("UTC")
-
-
 def _owner_clocks(user_ids: Iterable[int], *, today: date | None, now: datetime) -> dict[int, OwnerClock]:
     rows = Profile.objects.filter(user_id__in=list(user_ids)).values_list(
         "user_id", "timezone", "reminders_run_on", "strong_cadence_months", "weak_cadence_months"
     )
     clocks = {}
     for user_id, tz_name, run_on, strong, weak in rows:
-        tz = _zone(tz_name, user_id=user_id)
+        tz = profile_zone(tz_name)
         local_today = today if today is not None else timezone.localtime(now, tz).date()
         clocks[user_id] = OwnerClock(user_id, tz, local_today, run_on, strong, weak)
     return clocks

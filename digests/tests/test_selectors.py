@@ -5,6 +5,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from contacts.tests.factories import make_contact, make_reminder, make_user
+from crm.models import profile_zone
 from digests import rules, selectors
 from digests.tests.fixtures import NOT_LISTED, TODAY, make_network
 from reminders.selectors import reminder_list_due
@@ -283,7 +284,7 @@ def test_who_is_due_is_exactly_whom_the_rule_says(db, hour_utc):
         if rules.is_digest_hour(
             u.profile.digest_frequency,
             u.profile.digest_hour,
-            now.astimezone(selectors.zone(u.profile.timezone)),
+            now.astimezone(profile_zone(u.profile.timezone)),
         )
     ]
     assert selectors.users_due_for_digest(now=now) == expected
