@@ -140,6 +140,18 @@ class Contact(models.Model):
     last_interaction_on = models.DateField(null=True, blank=True, editable=False)
     # The scheduler searches this: the date the next check-in falls due (null = none).
     next_check_in = models.DateField(null=True, blank=True, editable=False)
+    # The first check-in an import gave this contact, spread over its first cadence
+    # period (reminders.rules.staggered_first_check_ins); null for everyone else.
+    first_check_in_on = models.DateField(null=True, blank=True, editable=False)
+    # Warmth 0–100 and its parts in words (reminders.warmth), and how worth reviving
+    # the tie is (reminders.ranking.reconnect_score): written with next_check_in,
+    # refreshed daily by the reminder job, so lists sort by them in the database.
+    warmth = models.PositiveSmallIntegerField(default=0, editable=False)
+    warmth_why = models.CharField(max_length=255, blank=True, editable=False)
+    reconnect_score = models.PositiveSmallIntegerField(default=0, editable=False)
+    reconnect_why = models.CharField(max_length=255, blank=True, editable=False)
+    # "Not now" / snoozed on the reconnect list until this date.
+    reconnect_hidden_until = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["first_name", "last_name", "id"]
@@ -160,6 +172,8 @@ class Contact(models.Model):
             models.Index(fields=["owner", "company"], name="contact_company_idx"),
             models.Index(fields=["owner", "last_interaction_on"], name="contact_last_seen_idx"),
             models.Index(fields=["owner", "created_at"], name="contact_created_idx"),
+            models.Index(fields=["owner", "warmth"], name="contact_warmth_idx"),
+            models.Index(fields=["owner", "reconnect_score"], name="contact_reconnect_idx"),
             # Upcoming work anniversaries: the month/day test runs on the index entries,
             # and only the matching rows are read from the table.
             models.Index(
@@ -194,6 +208,12 @@ class Contact(models.Model):
     @property
     def initials(self) -> str:
         return "".join(part[:1] for part in (self.first_name, self.last_name) if part).upper()
+
+    @property
+    def warmth_band(self) -> str:
+        from reminders.warmth import band
+
+        return band(self.warmth)
 
     @property
     def birthday(self) -> date | None:
@@ -286,6 +306,11 @@ class Exchange(models.TextChoices):
     GAVE = "gave", "I gave (advice, intro, article)"
     ASKED = "asked", "I asked a favour"
     MUTUAL = "mutual", "Mutual"
+
+
+# The summary of the interaction a LinkedIn import logs for "Connected On": a
+# connection, not a conversation (the reconnect rank does not count it as one).
+CONNECTED_SUMMARY = "Connected on LinkedIn"
 
 
 class Interaction(models.Model):

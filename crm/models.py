@@ -73,6 +73,21 @@ class Profile(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(60)],
         help_text="Check-in cadence for weak ties, in months (0 = never).",
     )
+    daily_focus = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="People in today's focus on the dashboard and in the digest.",
+    )
+    dormant_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(3), MaxValueValidator(120)],
+        help_text="A tie with no interaction for this many months is dormant (the reconnect list).",
+    )
+    past_companies = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Companies you have worked at, comma-separated: people from them rank higher to reconnect.",
+    )
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     # The last local date the reminder job completed for this user: the next run
     # raises birthdays/anniversaries dated after it, up to its own today (rule 5).
@@ -80,6 +95,16 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+def company_key(name: str) -> str:
+    """A company name as compared for "worked together at": case and spacing ignored."""
+    return " ".join(name.casefold().split())
+
+
+def past_company_keys(past_companies: str) -> dict[str, str]:
+    """{company_key: name as typed} of a profile's comma-separated past companies."""
+    return {company_key(name): name.strip() for name in past_companies.split(",") if name.strip()}
 
 
 class JobRun(models.Model):

@@ -53,6 +53,9 @@ class Reminder(models.Model):
         "contacts.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
     )
     detail = models.CharField(max_length=255, blank=True)
+    # The local date this reminder was put in the user's focus list (reminders.services.
+    # focus_pick): a day's focus is fixed once picked, so it can be finished.
+    focus_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = ReminderQuerySet.as_manager()
 
@@ -69,6 +72,9 @@ class Reminder(models.Model):
             # The dashboard, the reminders page and the digest: a user's open ones by date.
             models.Index(fields=["owner", "status", "due_on"], name="reminder_owner_status_due_idx"),
             models.Index(fields=["contact", "kind", "status"], name="reminder_contact_kind_idx"),
+            models.Index(
+                fields=["owner", "focus_on"], name="reminder_focus_idx", condition=Q(focus_on__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

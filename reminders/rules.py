@@ -69,15 +69,92 @@ def check_in_base(*, created_on: date, last_interaction_on: date | None, last_cl
 
 
 def check_in_due(
-    *, created_on: date, last_interaction_on: date | None, last_closed_on: date | None, cadence: int
+    *,
+    created_on: date,
+    last_interaction_on: date | None,
+    last_closed_on: date | None,
+    cadence: int,
+    staggered_on: date | None = None,
 ) -> date | None:
-    """The date the contact's next check-in falls due, or None when the cadence is 0 (never)."""
+    """The date the contact's next check-in falls due, or None when the cadence is 0 (never).
+
+    `staggered_on` is the first check-in an import gave the contact (see
+    `staggered_first_check_ins`): it holds, when earlier than the rule's date, until
+    something happens after the contact was created (an interaction, a closed check-in).
+    """
     if cadence == 0:
         return None
     base = check_in_base(
         created_on=created_on, last_interaction_on=last_interaction_on, last_closed_on=last_closed_on
     )
-    return next_check_in(base, cadence)
+    due = next_check_in(base, cadence)
+    if (
+        staggered_on is not None
+        and last_closed_on is None
+        and (last_interaction_on is None or last_interaction_on < created_on)
+    ):
+        return min(due, staggered_on)
+    return due
+
+
+def staggered_first_check_ins(*, created_on: date, cadences: list[int]) -> list[date | None]:
+    """The first check-ins of the contacts one import creates, spread over their first
+    cadence period instead of all falling on `created_on` + cadence (DESIGN rule 1).
+
+    `cadences` are the contacts' cadences in rank order (best reconnect candidates
+    first). The k-th of the n contacts with check-ins is due `k/n` of the way through
+    its own first period (k from 0): the best one today, the last one on the date the
+    plain rule gives. So the dates never come later than the rule's, never before the
+    import, and a day gets about n ÷ period of them. Cadence 0 gives None.
+    """
+    n = sum(1 for cadence in cadences if cadence > 0)
+    found: list[date | None] = []
+    k = 0
+    for cadence in cadences:
+        if cadence <= 0:
+            found.append(None)
+            continue
+        period = (next_check_in(created_on, cadence) - created_on).days
+        found.append(created_on + timedelta(days=k * period // n))
+        k += 1
+    return found
+
+
+def cadence_source(
+    *,
+    contact_cadence: int | None,
+    tag_cadences: Iterable[tuple[str, int | None]],
+    tie_strength: str,
+    strong: int,
+    weak: int,
+) -> tuple[int, str]:
+    """The effective cadence (`cadence_months`) and where it comes from, in words:
+    "set on this contact", "tag investors", "your default for strong ties"."""
+    tags = [(name, value) for name, value in tag_cadences if value is not None]
+    default = default_cadence(tie_strength, strong=strong, weak=weak)
+    months = cadence_months(
+        contact_cadence=contact_cadence, tag_cadences=[value for _name, value in tags], default=default
+    )
+    if contact_cadence is not None:
+        return months, "set on this contact"
+    if tags:
+        name = min(tags, key=lambda item: (item[1], item[0]))[0]
+        return months, f"tag {name}"
+    return (
+        months,
+        "your default for strong ties" if tie_strength == "strong" else "your default for weak ties",
+    )
+
+
+def cadence_text(months: int) -> str:
+    """'every month', 'every 3 months', 'every year', 'no check-ins'."""
+    if months == 0:
+        return "no check-ins"
+    if months == 1:
+        return "every month"
+    if months == 12:
+        return "every year"
+    return f"every {months} months"
 
 
 def yearly_on(origin: date, year: int) -> date:
@@ -169,7 +246,12 @@ def humanize_since(then: date, today: date) -> str:
         return "today"
     if days == 1:
         return "yesterday"
-    return timesince(then, today, depth=1).replace("\xa0", " ") + " ago"
+    return span_between(then, today) + " ago"
+
+
+def span_between(start: date, end: date) -> str:
+    """'5 days', '3 weeks', '4 months', '2 years' (Django's timesince, one unit)."""
+    return timesince(start, end, depth=1).replace("\xa0", " ")
 
 
 def short_date(d: date) -> str:

@@ -17,7 +17,7 @@ UPDATEs (`… WHERE status IN (open, snoozed)`), so two clicks close it once.
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import NamedTuple
@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
-from contacts.models import Contact, Interaction, InteractionKind, RoleHistory
-from crm.models import JobRun, Profile, new_calendar_token, profile_zone
+from contacts.models import CONNECTED_SUMMARY, Contact, Exchange, Interaction, InteractionKind, RoleHistory
+from crm.models import JobRun, Profile, company_key, new_calendar_token, past_company_keys, profile_zone
 
-from . import rules
+from . import ranking, rules, warmth
 from .models import Reminder, ReminderKind, ReminderStatus
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,24 @@ _CONTACT_FIELDS = (
     "birthday_year",
     "started_on",
     "company",
+    "title",
+    "introduced_by_id",
     "last_interaction_on",
     "next_check_in",
+    "first_check_in_on",
+    "warmth",
+    "warmth_why",
+    "reconnect_score",
+    "reconnect_why",
+)
+# The denormalised columns the schedule writes, in `Schedule`'s order.
+SCHEDULE_COLUMNS = (
+    "last_interaction_on",
+    "next_check_in",
+    "warmth",
+    "warmth_why",
+    "reconnect_score",
+    "reconnect_why",
 )
 
 
@@ -75,6 +91,7 @@ class OwnerClock:
     last_run_on: date | None
     strong_cadence: int
     weak_cadence: int
+    companies: dict[str, str] = field(default_factory=dict)  # past_company_keys of the profile
 
     def default_cadence(self, tie_strength: str) -> int:
         return rules.default_cadence(tie_strength, strong=self.strong_cadence, weak=self.weak_cadence)
@@ -85,13 +102,20 @@ class OwnerClock:
 
 def _owner_clocks(user_ids: Iterable[int], *, today: date | None, now: datetime) -> dict[int, OwnerClock]:
     rows = Profile.objects.filter(user_id__in=list(user_ids)).values_list(
-        "user_id", "timezone", "reminders_run_on", "strong_cadence_months", "weak_cadence_months"
+        "user_id",
+        "timezone",
+        "reminders_run_on",
+        "strong_cadence_months",
+        "weak_cadence_months",
+        "past_companies",
     )
     clocks = {}
-    for user_id, tz_name, run_on, strong, weak in rows:
+    for user_id, tz_name, run_on, strong, weak, companies in rows:
         tz = profile_zone(tz_name)
         local_today = today if today is not None else timezone.localtime(now, tz).date()
-        clocks[user_id] = OwnerClock(user_id, tz, local_today, run_on, strong, weak)
+        clocks[user_id] = OwnerClock(
+            user_id, tz, local_today, run_on, strong, weak, past_company_keys(companies) if companies else {}
+        )
     return clocks
 
 
@@ -111,11 +135,37 @@ def _closing_moment(*, today: date, tz: ZoneInfo, now: datetime | None) -> datet
 # --- schedule: last_interaction_on and next_check_in ---------------------------
 
 
-@dataclass
-class _ChunkFacts:
-    last_interaction: dict[int, date]
-    last_closed_at: dict[int, datetime]
-    tag_cadences: dict[int, list[int]]
+@dataclass(frozen=True)
+class ContactFacts:
+    """What one contact's schedule, warmth and reconnect rank are computed from."""
+
+    last_interaction_on: date | None = None
+    first_interaction_on: date | None = None
+    interactions_12m: int = 0
+    interactions_24m: int = 0
+    conversations: int = 0  # interactions, a LinkedIn "connected on" aside
+    gave: int = 0
+    asked: int = 0
+    mutual: int = 0
+    they_helped_on: date | None = None
+    last_closed_at: datetime | None = None
+    tag_cadences: tuple[int, ...] = ()
+    introducer: str = ""
+    role_companies: tuple[str, ...] = ()
+
+
+NO_FACTS = ContactFacts()
+
+
+class Schedule(NamedTuple):
+    """The denormalised columns of one contact (`SCHEDULE_COLUMNS`)."""
+
+    last_interaction_on: date | None
+    next_check_in: date | None
+    warmth: int
+    warmth_why: str
+    reconnect_score: int
+    reconnect_why: str
 
 
 def _ids_q(field: str, ids: list[int]) -> Q:
@@ -128,15 +178,52 @@ def _ids_q(field: str, ids: list[int]) -> Q:
     return Q(**{f"{field}__in": ids})
 
 
-def _chunk_facts(contact_ids: list[int]) -> _ChunkFacts:
-    """Three aggregate queries for a chunk of contacts (never one per contact)."""
+def facts_window(today: date) -> tuple[date, date]:
+    """The first days of the 12- and 24-month windows the warmth counts interactions in."""
+    return today - rules._years(1), today - rules._years(2)
+
+
+def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int, ContactFacts]:
+    """A few aggregate queries for a chunk of contacts (never one per contact).
+
+    The 12/24-month windows are counted from the latest `today` among the chunk's
+    owners (their zones differ by a day at most).
+    """
+    contact_ids = sorted(row["id"] for row in rows)
     in_chunk = _ids_q("contact_id", contact_ids)
-    last_interaction = dict(
-        Through.objects.filter(in_chunk)
+    since_12, since_24 = facts_window(max(clock.today for clock in clocks.values()))
+    occurred = "interaction__occurred_on"
+    exchange = "interaction__exchange"
+    stats = {
+        contact_id: rest
+        for contact_id, *rest in Through.objects.filter(in_chunk)
         .values("contact_id")
-        .annotate(last=Max("interaction__occurred_on"))
-        .values_list("contact_id", "last")
-    )
+        .annotate(
+            last=Max(occurred),
+            first=Min(occurred),
+            n12=Count("id", filter=Q(**{f"{occurred}__gte": since_12})),
+            n24=Count("id", filter=Q(**{f"{occurred}__gte": since_24})),
+            connected=Count("id", filter=Q(interaction__summary=CONNECTED_SUMMARY)),
+            total=Count("id"),
+            gave=Count("id", filter=Q(**{exchange: Exchange.GAVE})),
+            asked=Count("id", filter=Q(**{exchange: Exchange.ASKED})),
+            mutual=Count("id", filter=Q(**{exchange: Exchange.MUTUAL})),
+            helped=Max(occurred, filter=Q(**{f"{exchange}__in": (Exchange.ASKED, Exchange.MUTUAL)})),
+        )
+        .values_list(
+            "contact_id",
+            "last",
+            "first",
+            "n12",
+            "n24",
+            "connected",
+            "total",
+            "gave",
+            "asked",
+            "mutual",
+            "helped",
+        )
+    }
     last_closed_at = dict(
         Reminder.objects.filter(
             in_chunk,
@@ -153,27 +240,124 @@ def _chunk_facts(contact_ids: list[int]) -> _ChunkFacts:
         in_chunk, tag__checkin_cadence_months__isnull=False
     ).values_list("contact_id", "tag__checkin_cadence_months"):
         tag_cadences[contact_id].append(cadence)
-    return _ChunkFacts(last_interaction, last_closed_at, tag_cadences)
+    introducer_ids = {row["introduced_by_id"] for row in rows if row["introduced_by_id"]}
+    introducers = (
+        {
+            pk: f"{first} {last}".strip()
+            for pk, first, last in Contact.objects.filter(pk__in=introducer_ids).values_list(
+                "pk", "first_name", "last_name"
+            )
+        }
+        if introducer_ids
+        else {}
+    )
+    role_companies: dict[int, list[str]] = defaultdict(list)
+    if any(clock.companies for clock in clocks.values()):
+        for contact_id, company in (
+            RoleHistory.objects.filter(in_chunk).exclude(company="").values_list("contact_id", "company")
+        ):
+            role_companies[contact_id].append(company)
+    facts = {}
+    for row in rows:
+        pk = row["id"]
+        stat = stats.get(pk)
+        tags = tag_cadences.get(pk, ())
+        closed = last_closed_at.get(pk)
+        introducer = introducers.get(row["introduced_by_id"], "") if row["introduced_by_id"] else ""
+        roles = role_companies.get(pk, ())
+        if stat is None and not tags and closed is None and not introducer and not roles:
+            facts[pk] = NO_FACTS
+            continue
+        if stat is None:
+            facts[pk] = ContactFacts(
+                last_closed_at=closed,
+                tag_cadences=tuple(tags),
+                introducer=introducer,
+                role_companies=tuple(roles),
+            )
+            continue
+        last, first, n12, n24, connected, total, gave, asked, mutual, helped = stat
+        facts[pk] = ContactFacts(
+            last,
+            first,
+            n12,
+            n24,
+            total - connected,
+            gave,
+            asked,
+            mutual,
+            helped,
+            closed,
+            tuple(tags),
+            introducer,
+            tuple(roles),
+        )
+    return facts
 
 
-def _check_in_due(
-    row: dict, clock: OwnerClock, facts: _ChunkFacts, created_on: date | None = None
-) -> date | None:
-    """The contact's next check-in date (None: never, or archived)."""
-    if row["archived"]:
-        return None
+def _shared_company(row: dict, clock: "OwnerClock", facts: ContactFacts) -> str:
+    """The first of the contact's companies (current, then past) that the user worked at too."""
+    if not clock.companies:
+        return ""
+    for company in (row["company"], *facts.role_companies):
+        if company and (name := clock.companies.get(company_key(company))):
+            return name
+    return ""
+
+
+def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, created_on: date) -> Schedule:
+    """One contact's next check-in, warmth and reconnect rank on the clock's today.
+
+    Raises ValueError/OverflowError for a date the rules cannot compute with.
+    """
     cadence = rules.cadence_months(
         contact_cadence=row["checkin_cadence_months"],
-        tag_cadences=facts.tag_cadences.get(row["id"], ()),
+        tag_cadences=facts.tag_cadences,
         default=clock.default_cadence(row["tie_strength"]),
     )
-    closed_at = facts.last_closed_at.get(row["id"])
-    return rules.check_in_due(
-        created_on=created_on or clock.local_date(row["created_at"]),
-        last_interaction_on=facts.last_interaction.get(row["id"]),
-        last_closed_on=clock.local_date(closed_at) if closed_at else None,
-        cadence=cadence,
+    closed_at = facts.last_closed_at
+    last = facts.last_interaction_on
+    due = None
+    if not row["archived"]:
+        due = rules.check_in_due(
+            created_on=created_on,
+            last_interaction_on=last,
+            last_closed_on=clock.local_date(closed_at) if closed_at else None,
+            cadence=cadence,
+            staggered_on=row["first_check_in_on"],
+        )
+    first = facts.first_interaction_on
+    heat = warmth.warmth(
+        warmth.WarmthFacts(
+            last_interaction_on=last,
+            cadence_months=cadence,
+            interactions_12m=facts.interactions_12m,
+            interactions_24m=facts.interactions_24m,
+            known_since=min(created_on, first) if first else created_on,
+            gave=facts.gave,
+            asked=facts.asked,
+            mutual=facts.mutual,
+        ),
+        clock.today,
     )
+    revive = ranking.reconnect_score(
+        ranking.ReconnectFacts(
+            conversations=facts.conversations,
+            last_interaction_on=last,
+            introducer=facts.introducer,
+            shared_company=_shared_company(row, clock, facts),
+            they_helped_on=facts.they_helped_on,
+            you_gave=facts.gave,
+            was_strong=row["tie_strength"] == "strong",
+            title=row["title"],
+        ),
+        clock.today,
+    )
+    return Schedule(last, due, heat.score, heat.why[:255], revive.score, revive.why[:255])
+
+
+def _row_schedule(row: dict) -> Schedule:
+    return Schedule(*(row[name] for name in SCHEDULE_COLUMNS))
 
 
 def _contact_chunks(queryset, result: "RunResult | None" = None) -> Iterator[list[dict]]:
@@ -210,21 +394,22 @@ def _contact_chunks(queryset, result: "RunResult | None" = None) -> Iterator[lis
         last_id = rows[-1]["id"]
 
 
-def _write_schedule(changed: list[tuple[date | None, date | None, int]]) -> None:
-    """Write (last_interaction_on, next_check_in, id) rows with one executemany.
+def _write_schedule(changed: list[tuple[Schedule, int]]) -> None:
+    """Write (Schedule, id) rows with one executemany.
 
     Django's bulk_update builds a CASE expression per row, which costs seconds for
     100k rows; a parameterised UPDATE sent as one batch is the same statement the
-    database would plan once. Only the two denormalised columns are touched.
+    database would plan once. Only the denormalised columns are touched.
     """
     if not changed:
         return
     table = connection.ops.quote_name(Contact._meta.db_table)
     adapt = connection.ops.adapt_datefield_value
+    assignments = ", ".join(f"{name} = %s" for name in SCHEDULE_COLUMNS)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {table} SET last_interaction_on = %s, next_check_in = %s WHERE id = %s",
-            [(adapt(last), adapt(due), pk) for last, due, pk in changed],
+            f"UPDATE {table} SET {assignments} WHERE id = %s",
+            [(adapt(s.last_interaction_on), adapt(s.next_check_in), *s[2:], pk) for s, pk in changed],
         )
 
 
@@ -238,11 +423,12 @@ def _rows_for(ids: list[int]) -> list[dict]:
 
 
 def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -> None:
-    """Recompute `last_interaction_on` and `next_check_in` for these contacts.
+    """Recompute the schedule columns (`SCHEDULE_COLUMNS`: last interaction, next check-in,
+    warmth, reconnect rank) of these contacts.
 
     Call after creating, editing or deleting interactions, after a contact's tie
     strength, cadence or tags change, and after bulk imports. Set-based: per chunk
-    of CHUNK_SIZE contacts one read, three aggregates and a bulk update of the rows
+    of CHUNK_SIZE contacts one read, a few aggregates and a bulk update of the rows
     that changed.
     """
     ids = sorted(set(contact_ids))
@@ -252,22 +438,21 @@ def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | Non
         rows = _rows_for(chunk_ids)
         if not rows:
             continue
-        chunk_ids = sorted(row["id"] for row in rows)
         clocks = _owner_clocks({row["owner_id"] for row in rows}, today=None, now=now)
-        facts = _chunk_facts(chunk_ids)
+        rows = [row for row in rows if row["owner_id"] in clocks]
+        if not rows:
+            continue
+        facts = _chunk_facts(rows, clocks)
         changed = []
         for row in rows:
-            clock = clocks.get(row["owner_id"])
-            if clock is None:
-                continue
-            last = facts.last_interaction.get(row["id"])
+            clock = clocks[row["owner_id"]]
             try:
-                due = _check_in_due(row, clock, facts)
+                schedule = contact_schedule(row, clock, facts[row["id"]], clock.local_date(row["created_at"]))
             except (ValueError, OverflowError) as exc:
-                log.warning("contact %s: cannot compute its next check-in: %s", row["id"], exc)
-                due = row["next_check_in"]
-            if (last, due) != (row["last_interaction_on"], row["next_check_in"]):
-                changed.append((last, due, row["id"]))
+                log.warning("contact %s: cannot compute its schedule: %s", row["id"], exc)
+                continue
+            if schedule != _row_schedule(row):
+                changed.append((schedule, row["id"]))
         _write_schedule(changed)
 
 
@@ -403,24 +588,24 @@ def _generate_chunk(
     rows: list[dict], clocks: dict[int, OwnerClock], result: RunResult, *, now: datetime
 ) -> None:
     ids = [row["id"] for row in rows]
-    facts = _chunk_facts(ids)
+    facts = _chunk_facts(rows, clocks)
     open_check_ins = set(
         Reminder.objects.filter(
             _ids_q("contact_id", ids), kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
         ).values_list("contact_id", flat=True)
     )
     new: list[NewReminder] = []
-    changed: list[tuple[date | None, date | None, int]] = []
+    changed: list[tuple[Schedule, int]] = []
     for row in rows:
         clock = clocks[row["owner_id"]]
         try:
             created_on = clock.local_date(row["created_at"])
-            due = _check_in_due(row, clock, facts, created_on)
-            last = facts.last_interaction.get(row["id"])
-            if (last, due) != (row["last_interaction_on"], row["next_check_in"]):
-                changed.append((last, due, row["id"]))
+            schedule = contact_schedule(row, clock, facts[row["id"]], created_on)
+            if schedule != _row_schedule(row):
+                changed.append((schedule, row["id"]))
             if row["archived"]:
                 continue
+            due = schedule.next_check_in
             if due is not None and due <= clock.today and row["id"] not in open_check_ins:
                 new.append(NewReminder(clock.user_id, row["id"], ReminderKind.CHECK_IN.value, due))
             if row["birthday_month"] is not None or row["started_on"] is not None:

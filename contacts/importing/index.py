@@ -10,12 +10,17 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 
-from contacts.models import Contact, ContactEmail, ContactPhone, Interaction, InteractionKind, Tag
+from contacts.models import (
+    CONNECTED_SUMMARY,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Interaction,
+    InteractionKind,
+    Tag,
+)
 
 from .matching import email_key, linkedin_key, name_key, phone_key
-
-CONNECTED_SUMMARY = "Connected on LinkedIn"
-
 
 _NOT_YET = object()
 

@@ -270,6 +270,8 @@ def _import(
         processed += len(chunk)
         if progress:
             progress(processed, max(total, processed))
+    if fmt != "json":
+        writer.schedule.stagger(created_on=clock.local_date(now))
     report.total_rows = processed
     report.interactions_created += writer.interactions_created
     return touched

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from contacts.models import (
+    CONNECTED_SUMMARY,
     CONTACT_FIELDS,
     Contact,
     ContactEmail,
@@ -26,13 +27,13 @@ from reminders import services as reminder_services
 
 from .decide import ChunkPlan
 from .fastinsert import DriverValues, adapt_datetime, allocate_ids, fast_insert
-from .index import CONNECTED_SUMMARY, OwnerIndex
+from .index import OwnerIndex
 from .schedule import FirstSchedule
 
 # Every column of a new contact's INSERT. `test_contact_columns_are_every_column_of_the_model`
 # fails when Contact gains a column that is not here: add it to CONTACT_FIELDS (a field
 # people fill in) or below, and check that DriverValues binds its values as they are.
-_SCHEDULE = ("last_interaction_on", "next_check_in")
+_SCHEDULE = (*reminder_services.SCHEDULE_COLUMNS, "first_check_in_on", "reconnect_hidden_until")
 _STAMPS = ("created_at", "updated_at")
 CONTACT_COLUMNS = (
     "id",
@@ -118,26 +119,22 @@ class ChunkWriter:
     def _insert_contacts(self, plan: ChunkPlan) -> None:
         """One INSERT of the chunk's new contacts, their first schedule included."""
         now, now_db, db_date = self.now, self.now_db, self.db.date
-        due_of = self.schedule.next_check_in
+        schedule_of = self.schedule.schedule
         rows = []
         for item in plan.new.values():
             values = item.values
             created_at = item.created_at or now
-            due = due_of(
-                values["checkin_cadence_months"],
-                values["tie_strength"],
-                item.tags,
-                created_at,
-                item.connected_on,
-                values["archived"],
-            )
+            last, due, *scores = schedule_of(values, item.tags, created_at, item.connected_on)
             if values["started_on"] is not None:
                 values["started_on"] = db_date(values["started_on"])
             rows.append(
                 (
                     *_held_values(values),
-                    db_date(item.connected_on),
+                    db_date(last),
                     db_date(due),
+                    *scores,
+                    None,
+                    None,
                     now_db if created_at is now else adapt_datetime(created_at),
                     now_db,
                 )

@@ -13,6 +13,7 @@ from contacts.importing.exporting import backup_build
 from contacts.importing.services import import_run
 from contacts.models import Contact, ContactEmail, Interaction, RoleHistory
 from contacts.tests.factories import make_contact, make_user
+from reminders import services as reminder_services
 from reminders.models import Reminder
 
 from .conftest import FIXTURES
@@ -357,8 +358,10 @@ def test_an_error_midway_rolls_back_every_chunk_and_leaves_the_connection_usable
     assert again.created == 10 and Interaction.objects.filter(owner=alice).count() == 10
 
 
-def test_first_check_in_is_one_cadence_after_the_import_or_the_linkedin_connection(db):
-    """DESIGN rule 1 at import: base = the later of the creation date and the "Connected on" date."""
+def test_first_check_ins_of_an_import_are_staggered_over_the_first_cadence_best_first(db):
+    """DESIGN rule 1 at import: base = the later of the creation date and the "Connected on"
+    date; the first check-ins of one import's new contacts are spread over that first
+    period by reconnect rank (k/n of the way through it), never later than the rule."""
     owner = make_user("rule1", tz="UTC", strong_cadence_months=3, weak_cadence_months=6)
     moment = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     with patch("django.utils.timezone.now", return_value=moment):
@@ -373,11 +376,20 @@ def test_first_check_in_is_one_cadence_after_the_import_or_the_linkedin_connecti
         c.full_name: (c.last_interaction_on, c.next_check_in) for c in Contact.objects.filter(owner=owner)
     }
     assert schedule == {
-        "Weak Tie": (None, date(2027, 5, 23)),
-        "Strong Tie": (None, date(2027, 2, 23)),
-        "Old Friend": (date(2024, 3, 5), date(2027, 5, 23)),
+        # First import: the strong tie ranks first (due the day of the import); the weak
+        # one is 1/2 of the way through its 181-day first period.
+        "Weak Tie": (None, date(2027, 2, 21)),
+        "Strong Tie": (None, date(2026, 11, 23)),
+        # Second: equal rank (a CTO, no history), so the first row first.
+        "Old Friend": (date(2024, 3, 5), date(2026, 11, 23)),
+        # Connected after the import date: the plain rule (a connection is an interaction).
         "Next Week": (date(2026, 11, 30), date(2027, 5, 30)),
     }
+    # A refresh computes the same dates from the stored first check-in.
+    before = set(Contact.objects.values_list("pk", "next_check_in", "warmth", "reconnect_score"))
+    with patch("django.utils.timezone.now", return_value=moment):
+        reminder_services.contacts_schedule_refresh(contact_ids=Contact.objects.values_list("pk", flat=True))
+    assert set(Contact.objects.values_list("pk", "next_check_in", "warmth", "reconnect_score")) == before
 
 
 def test_contact_columns_are_every_column_of_the_model():
