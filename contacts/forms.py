@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from reminders.warmth import BAND_LABELS, BANDS
+
 from .models import (
     CONTACT_FIELDS,
     Contact,
@@ -50,6 +52,9 @@ class ContactFilterForm(forms.Form):
             (Archived.ALL, "Active + archived"),
         ],
     )
+    warmth = forms.ChoiceField(
+        required=False, choices=[("", "Warmth"), *((name, BAND_LABELS[name]) for name, _low in BANDS)]
+    )
     sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()))
 
     def __init__(self, *args, tags: list[Tag], **kwargs):
@@ -69,6 +74,7 @@ class ContactFilterForm(forms.Form):
             network=data.get("network") or "",
             tag_id=data.get("tag"),
             archived=data.get("archived") or Archived.ACTIVE,
+            warmth=data.get("warmth") or "",
             sort=data.get("sort") or "name",
         )
 

@@ -5,14 +5,18 @@ the templates need already fetched: rendering them costs no query.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
+from reminders import rules
 from reminders.models import Reminder, ReminderStatus
+from reminders.warmth import band_range
 
 from .models import Contact, ContactEmail, Interaction, Tag
 
@@ -30,6 +34,9 @@ SORTS: dict[str, tuple] = {
     "-last": (F("last_interaction_on").desc(nulls_last=True), "first_name", "id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
+    # Warmth (reminders.warmth), stored on the contact: sorted by its index.
+    "-warmth": ("-warmth", "-id"),
+    "warmth": ("warmth", "id"),
 }
 SORT_LABELS = {
     "name": "Name A–Z",
@@ -40,6 +47,8 @@ SORT_LABELS = {
     "last": "Longest ago",
     "-created": "Newest",
     "created": "Oldest",
+    "-warmth": "Warmest first",
+    "warmth": "Coldest first",
 }
 
 
@@ -57,6 +66,7 @@ class ContactFilters:
     network: str = ""
     tag_id: int | None = None
     archived: str = Archived.ACTIVE
+    warmth: str = ""  # a band of reminders.warmth.BANDS
     sort: str = "name"
 
 
@@ -74,6 +84,8 @@ LIST_COLUMNS = (
     "archived",
     "last_interaction_on",
     "created_at",
+    "warmth",
+    "warmth_why",
 )
 
 
@@ -112,6 +124,8 @@ def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contac
         qs = qs.filter(tie_strength=filters.tie_strength)
     if filters.network:
         qs = qs.filter(network=filters.network)
+    if filters.warmth and (scores := band_range(filters.warmth)):
+        qs = qs.filter(warmth__gte=scores[0], warmth__lte=scores[1])
     if filters.tag_id is not None:
         # A list subquery, evaluated once, not a probe per contact.
         qs = qs.filter(pk__in=through.objects.filter(tag_id=filters.tag_id).values("contact_id"))
@@ -167,6 +181,71 @@ def contact_detail(*, owner: User, pk: int) -> Contact:
         .prefetch_related("emails", "phones", "tags", "past_roles")
     )
     return get_object_or_404(qs, pk=pk)
+
+
+# --- reconnect: dormant ties, ranked by evidence (reminders.ranking.reconnect_score) -----
+
+RECONNECT_PAGE = 30
+RECONNECT_COLUMNS = (
+    "id",
+    "owner_id",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "tie_strength",
+    "archived",
+    "warmth",
+    "warmth_why",
+    "reconnect_score",
+    "reconnect_why",
+    "last_interaction_on",
+    "created_at",
+)
+
+
+def dormant_queryset(*, owner: User, today: date) -> QuerySet[Contact]:
+    """The owner's dormant ties: not archived, no interaction for `Profile.dormant_months`
+    (never talked: added that long ago), not hidden ("not now", snoozed) until after today."""
+    cutoff = today - relativedelta(months=owner.profile.dormant_months)
+    added_before = datetime.combine(
+        cutoff + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+    )
+    return Contact.objects.filter(owner=owner, archived=False).filter(
+        Q(last_interaction_on__lte=cutoff) | Q(last_interaction_on__isnull=True, created_at__lt=added_before),
+        Q(reconnect_hidden_until__isnull=True) | Q(reconnect_hidden_until__lte=today),
+    )
+
+
+def reconnect_list(*, owner: User, today: date, limit: int, offset: int = 0) -> tuple[list[Contact], bool]:
+    """Dormant ties in rank order (best first), with their emails: (rows, has_more). Two queries."""
+    rows = list(
+        dormant_queryset(owner=owner, today=today)
+        .order_by("-reconnect_score", "id")
+        .only(*RECONNECT_COLUMNS)
+        .prefetch_related(
+            Prefetch(
+                "emails",
+                queryset=ContactEmail.objects.only("id", "contact_id", "value"),
+                to_attr="email_list",
+            )
+        )[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def contact_cadence(*, contact: Contact, owner: User) -> str:
+    """The effective check-in cadence and its source, in words: "every month — tag investors",
+    "every 3 months — your default for strong ties" (`contact_detail` prefetched the tags)."""
+    profile = owner.profile
+    months, source = rules.cadence_source(
+        contact_cadence=contact.checkin_cadence_months,
+        tag_cadences=[(tag.name, tag.checkin_cadence_months) for tag in contact.tags.all()],
+        tie_strength=contact.tie_strength,
+        strong=profile.strong_cadence_months,
+        weak=profile.weak_cadence_months,
+    )
+    return f"{rules.cadence_text(months)} — {source}"
 
 
 def contact_timeline(*, contact: Contact, offset: int = 0, limit: int = TIMELINE_PAGE) -> tuple[list, bool]:

@@ -343,3 +343,9 @@ def tag_delete(*, tag: Tag) -> None:
     tag.delete()
     if ids and tag.checkin_cadence_months is not None:
         reminder_services.contacts_schedule_refresh(contact_ids=ids)
+
+
+def reconnect_hide(*, contact: Contact, until: date) -> None:
+    """Keep a dormant tie off the reconnect list until `until` ("not now", "snooze 3 months")."""
+    Contact.objects.filter(pk=contact.pk).update(reconnect_hidden_until=until)
+    contact.reconnect_hidden_until = until

@@ -85,6 +85,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
                 filters.network,
                 filters.tag_id,
                 filters.archived,
+                filters.warmth,
             ]
         ),
     }
@@ -153,6 +154,8 @@ def _detail_context(request: HttpRequest, contact: Contact, *, form: Interaction
     timeline, has_more = selectors.contact_timeline(contact=contact)
     return {
         "contact": contact,
+        "cadence": selectors.contact_cadence(contact=contact, owner=request.user),
+        "today": timezone.localdate(),
         "timeline": timeline,
         "has_more": has_more,
         "next_offset": len(timeline),

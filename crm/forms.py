@@ -32,6 +32,9 @@ class ProfileForm(forms.ModelForm):
             "strong_cadence_months",
             "weak_cadence_months",
             "birthday_lead_days",
+            "daily_focus",
+            "dormant_months",
+            "past_companies",
             "digest_frequency",
             "digest_hour",
             "digest_send_empty",
@@ -43,6 +46,9 @@ class ProfileForm(forms.ModelForm):
             "birthday_lead_days": "Show birthdays and anniversaries … days ahead",
             "digest_hour": "Send the digest at (local hour)",
             "digest_send_empty": "Send a digest even when there is nothing due",
+            "daily_focus": "People in today's focus",
+            "dormant_months": "A tie is dormant after … months without contact",
+            "past_companies": "Companies you have worked at",
         }
         help_texts = {
             "timezone": "Reminders fall on your local days; the digest comes at your local hour.",
@@ -50,6 +56,9 @@ class ProfileForm(forms.ModelForm):
             "weak_cadence_months": "0 = never. Weak ties bring opportunities: don't let them go cold.",
             "digest_send_empty": "",
             "digest_hour": "",
+            "daily_focus": "A short list you can finish: the dashboard and the digest lead with it; the rest waits.",
+            "dormant_months": "Dormant ties appear on the reconnect list.",
+            "past_companies": "Comma-separated. People from them rank higher to reconnect (“worked together at …”).",
         }
         widgets = {
             "timezone": forms.TextInput(attrs={"list": "tz-list", "autocomplete": "off"}),
@@ -70,6 +79,15 @@ class ProfileForm(forms.ModelForm):
                     css_class="row",
                 ),
                 "birthday_lead_days",
+            ),
+            Fieldset(
+                "Focus and reconnect",
+                Div(
+                    Div("daily_focus", css_class="col-sm-6"),
+                    Div("dormant_months", css_class="col-sm-6"),
+                    css_class="row",
+                ),
+                "past_companies",
             ),
             Fieldset(
                 "Email digest",

@@ -10,6 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from contacts import selectors as contact_selectors
+from reminders import focus
+from reminders import selectors as reminder_selectors
+from reminders import services as reminder_services
 
 from .forms import ProfileForm, SignupForm
 from .models import JobRun
@@ -17,12 +23,30 @@ from .models import JobRun
 log = logging.getLogger(__name__)
 
 
+RECONNECT_ON_DASHBOARD = 3
+SCHEDULE_SETTINGS = {"strong_cadence_months", "weak_cadence_months", "past_companies", "timezone"}
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    from reminders import selectors
-
-    context = selectors.dashboard_context(owner=request.user, today=timezone.localdate())
+    """Today's focus (picked on the first visit of the day if the job has not yet),
+    the top dormant ties to reconnect with, the week's birthdays and anniversaries."""
+    today = timezone.localdate()
+    focus.focus_pick(owner_id=request.user.pk, today=today)
+    context = reminder_selectors.dashboard_context(owner=request.user, today=today)
+    context["reconnect"], context["reconnect_more"] = contact_selectors.reconnect_list(
+        owner=request.user, today=today, limit=RECONNECT_ON_DASHBOARD
+    )
     return render(request, "crm/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def focus_one_more(request: HttpRequest) -> HttpResponse:
+    """ "One more": add the next person in rank order to today's focus."""
+    if not focus.focus_one_more(owner_id=request.user.pk, today=timezone.localdate()):
+        messages.info(request, "Nothing else is waiting today.")
+    return redirect("dashboard")
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -45,6 +69,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if SCHEDULE_SETTINGS & set(form.changed_data):
+            # Cadences and past companies change every contact's schedule and ranks: now, not at the next run.
+            reminder_services.owner_schedule_refresh(owner_id=request.user.pk)
         messages.success(request, "Settings saved.")
         return redirect("settings")
     return render(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, Interaction, InteractionKind
 
-from . import rules
+from . import focus, rules
 from .models import Reminder, ReminderKind
 
 log = logging.getLogger(__name__)
@@ -255,23 +255,19 @@ def _greeting() -> str:
 
 
 def dashboard_context(*, owner: User, today: date) -> dict:
-    """The dashboard: greeting, reminders to act on, the week's birthdays and anniversaries."""
-    due = reminder_list_due(owner=owner, today=today, limit=DASHBOARD_ROWS)
+    """The dashboard: greeting, today's focus (`focus.focus_today`; the view picks it first),
+    and the week's birthdays and anniversaries. The reconnect panel comes from contacts."""
+    today_focus = focus.focus_today(owner_id=owner.pk, today=today)
     week = upcoming_events(owner=owner, today=today, days=DASHBOARD_DAYS)
     contact_count = Contact.objects.filter(owner=owner, archived=False).count()
     return {
         **row_actions_context(today),
         "greeting": _greeting(),
         "name": owner.first_name or owner.get_username(),
-        "overdue": due["overdue"],
-        "due_today": due["today"],
+        "focus": today_focus,
         "week": week,
         "week_shown": week[:DASHBOARD_ROWS],
         "contact_count": contact_count,
-        "counts": {"overdue": due["overdue_total"], "today": due["today_total"], "week": len(week)},
-        "hidden": {
-            "overdue": due["overdue_total"] - len(due["overdue"]),
-            "today": due["today_total"] - len(due["today"]),
-            "week": max(0, len(week) - DASHBOARD_ROWS),
-        },
+        "counts": {"focus": len(today_focus.items), "waiting": today_focus.waiting, "week": len(week)},
+        "hidden": {"week": max(0, len(week) - DASHBOARD_ROWS)},
     }

@@ -31,7 +31,7 @@ from django.utils import timezone
 from contacts.models import CONNECTED_SUMMARY, Contact, Exchange, Interaction, InteractionKind, RoleHistory
 from crm.models import JobRun, Profile, company_key, new_calendar_token, past_company_keys, profile_zone
 
-from . import ranking, rules, warmth
+from . import focus, ranking, rules, warmth
 from .models import Reminder, ReminderKind, ReminderStatus
 
 log = logging.getLogger(__name__)
@@ -456,6 +456,13 @@ def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | Non
         _write_schedule(changed)
 
 
+def owner_schedule_refresh(*, owner_id: int) -> None:
+    """Refresh every contact of one user (after their cadence defaults or past companies changed)."""
+    contacts_schedule_refresh(
+        contact_ids=Contact.objects.filter(owner_id=owner_id).values_list("pk", flat=True)
+    )
+
+
 # --- the generation job --------------------------------------------------------
 
 
@@ -664,6 +671,7 @@ def reminders_generate_batch(
     contacts = Contact.objects.filter(owner_id__in=list(clocks))
     for rows in _contact_chunks(contacts, result):
         _generate_chunk(rows, clocks, result, now=now)
+    focus.focus_pick_many(owner_ids=list(clocks), today_of=lambda owner_id: clocks[owner_id].today)
     _mark_run(clocks)
     job_run_finished(summary=result.summary)
     return result

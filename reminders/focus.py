@@ -1,0 +1,249 @@
+"""Today's focus: the few people to keep warm today, fixed once picked, so a day can be finished.
+
+`focus_pick` chooses, among the user's active reminders, at most `Profile.daily_focus`
+people in the order of `ranking` (follow-ups you promised, today's birthdays,
+anniversaries and new roles, then check-ins by priority) and stamps their reminders
+with `focus_on = today`. Picking again the same day only tops up to the number asked
+for, counting the people already picked (done or not): finishing the list finishes
+the day, and "one more" asks for one more. The reminder job picks for every user on
+each run (so the digest finds the list made); the dashboard picks when it finds none.
+
+A backlog therefore reaches the user `daily_focus` people a day; the rest waits on
+/reminders/ ("N waiting").
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+
+from contacts.models import Contact
+from crm.models import Profile, profile_zone
+
+from . import ranking, rules
+from .models import Reminder, ReminderKind
+
+TagThrough = Contact.tags.through
+# The columns the order needs, read for every active reminder of a user at pick time.
+_RANK_COLUMNS = (
+    "id",
+    "contact_id",
+    "kind",
+    "due_on",
+    "detail",
+    "contact__tie_strength",
+    "contact__checkin_cadence_months",
+    "contact__warmth",
+    "contact__last_interaction_on",
+    "contact__created_at",
+)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    key: tuple
+    why: str
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    strong: int
+    weak: int
+
+
+def _tag_cadences(contact_filter: Q) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
+    for contact_id, cadence in TagThrough.objects.filter(
+        contact_filter, tag__checkin_cadence_months__isnull=False
+    ).values_list("contact_id", "tag__checkin_cadence_months"):
+        found[contact_id].append(cadence)
+    return found
+
+
+def rank(
+    *,
+    reminder_id: int,
+    kind: str,
+    due_on: date,
+    detail: str,
+    tie_strength: str,
+    cadence: int,
+    warmth: int,
+    last_interaction_on: date | None,
+    created_on: date,
+    today: date,
+) -> Ranked:
+    """One due reminder's place in the focus order and the words saying why it is there."""
+    tier = ranking.focus_tier(kind=kind, due_on=due_on, today=today)
+    if kind == ReminderKind.CHECK_IN:
+        priority = ranking.check_in_priority(
+            strong=tie_strength == "strong", due_on=due_on, today=today, cadence_months=cadence, warmth=warmth
+        )
+        talked = rules.why_check_in(
+            last_interaction_on=last_interaction_on, created_on=created_on, today=today
+        )
+        return Ranked(
+            ranking.focus_key(tier=tier, points=priority.points, due_on=due_on, reminder_id=reminder_id),
+            f"{talked} · {priority.why}",
+        )
+    label = detail or ReminderKind(kind).label
+    if kind == ReminderKind.FOLLOW_UP:
+        why = f"you promised to {label}" if label.startswith("follow up") else f"follow-up: {label}"
+    elif tier == ranking.TIER_TODAY:
+        why = f"{label} — today" if due_on == today else label
+    else:
+        why = f"{label} ({rules.humanize_since(due_on, today)})"
+    return Ranked(ranking.focus_key(tier=tier, points=0.0, due_on=due_on, reminder_id=reminder_id), why)
+
+
+def _ranked_rows(
+    rows: list[tuple], *, today: date, defaults: _Defaults, tags: dict[int, list[int]], local_date
+) -> list[tuple[Ranked, tuple]]:
+    ranked = []
+    for row in rows:
+        pk, contact_id, kind, due_on, detail, tie, own_cadence, heat, last, created_at = row
+        cadence = rules.cadence_months(
+            contact_cadence=own_cadence,
+            tag_cadences=tags.get(contact_id, ()),
+            default=rules.default_cadence(tie, strong=defaults.strong, weak=defaults.weak),
+        )
+        ranked.append(
+            (
+                rank(
+                    reminder_id=pk,
+                    kind=kind,
+                    due_on=due_on,
+                    detail=detail,
+                    tie_strength=tie,
+                    cadence=cadence,
+                    warmth=heat,
+                    last_interaction_on=last,
+                    created_on=local_date(created_at),
+                    today=today,
+                ),
+                row,
+            )
+        )
+    ranked.sort(key=lambda item: item[0].key)
+    return ranked
+
+
+def _owner_setup(owner_id: int, *, lock: bool) -> tuple[Profile, _Defaults]:
+    queryset = Profile.objects.filter(user_id=owner_id)
+    if lock:
+        queryset = queryset.select_for_update()
+    profile = queryset.only(
+        "user_id", "timezone", "daily_focus", "strong_cadence_months", "weak_cadence_months"
+    ).get()
+    return profile, _Defaults(profile.strong_cadence_months, profile.weak_cadence_months)
+
+
+def _local_date_of(profile: Profile):
+    zone = profile_zone(profile.timezone)
+    return lambda moment: moment.astimezone(zone).date()
+
+
+def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
+    """Make sure `want` people (default: the profile's `daily_focus`) are in today's focus,
+    when that many have something due; returns how many people are in it.
+
+    Idempotent and safe to run concurrently: the profile row is locked (SQLite's
+    IMMEDIATE transactions serialise writers already), so two pickers never add
+    twice the people.
+    """
+    with transaction.atomic():
+        profile, defaults = _owner_setup(owner_id, lock=True)
+        want = profile.daily_focus if want is None else want
+        picked = set(
+            Reminder.objects.filter(owner_id=owner_id, focus_on=today).values_list("contact_id", flat=True)
+        )
+        need = want - len(picked)
+        if need <= 0:
+            return len(picked)
+        rows = list(
+            Reminder.objects.active(today)
+            .filter(owner_id=owner_id)
+            .exclude(contact_id__in=picked)
+            .order_by()
+            .values_list(*_RANK_COLUMNS)
+        )
+        if not rows:
+            return len(picked)
+        tags = _tag_cadences(Q(contact__owner_id=owner_id))
+        chosen: list[int] = []
+        for _ranked, row in _ranked_rows(
+            rows, today=today, defaults=defaults, tags=tags, local_date=_local_date_of(profile)
+        ):
+            contact_id = row[1]
+            if contact_id in picked:
+                continue  # one row per person: their first-ranked reminder
+            picked.add(contact_id)
+            chosen.append(row[0])
+            if len(chosen) == need:
+                break
+        Reminder.objects.filter(pk__in=chosen).update(focus_on=today)
+        return len(picked)
+
+
+def focus_one_more(*, owner_id: int, today: date) -> bool:
+    """ "One more": add the next person in rank order to today's focus; False when nobody waits."""
+    picked = (
+        Reminder.objects.filter(owner_id=owner_id, focus_on=today).values("contact_id").distinct().count()
+    )
+    return focus_pick(owner_id=owner_id, today=today, want=picked + 1) > picked
+
+
+def focus_pick_many(*, owner_ids: Iterable[int], today_of) -> None:
+    """Pick today's focus for each of these users; `today_of(owner_id)` is their local date."""
+    for owner_id in owner_ids:
+        focus_pick(owner_id=owner_id, today=today_of(owner_id))
+
+
+@dataclass
+class Focus:
+    items: list[Reminder]  # open, in rank order, each with `.why`
+    done: list[Reminder]  # picked today and closed or snoozed since
+    waiting: int  # active reminders not in today's open focus
+
+    @property
+    def finished(self) -> bool:
+        return not self.items and bool(self.done)
+
+
+def focus_today(*, owner_id: int, today: date) -> Focus:
+    """Today's focus as picked (`focus_pick` first), in rank order; four queries."""
+    profile, defaults = _owner_setup(owner_id, lock=False)
+    picked = list(
+        Reminder.objects.filter(owner_id=owner_id, focus_on=today).select_related("contact").order_by("id")
+    )
+    is_active = Reminder.objects.active(today).filter(owner_id=owner_id)
+    open_ids = set(is_active.filter(focus_on=today).values_list("id", flat=True)) if picked else set()
+    total = is_active.order_by().count()
+    tags = _tag_cadences(Q(contact_id__in=[r.contact_id for r in picked])) if picked else {}
+    rows = [
+        (
+            r.pk,
+            r.contact_id,
+            r.kind,
+            r.due_on,
+            r.detail,
+            r.contact.tie_strength,
+            r.contact.checkin_cadence_months,
+            r.contact.warmth,
+            r.contact.last_interaction_on,
+            r.contact.created_at,
+        )
+        for r in picked
+    ]
+    by_id = {r.pk: r for r in picked}
+    items, done = [], []
+    for ranked, row in _ranked_rows(
+        rows, today=today, defaults=defaults, tags=tags, local_date=_local_date_of(profile)
+    ):
+        reminder = by_id[row[0]]
+        reminder.why = ranked.why
+        (items if reminder.pk in open_ids else done).append(reminder)
+    return Focus(items=items, done=done, waiting=max(0, total - len(items)))
