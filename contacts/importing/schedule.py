@@ -106,6 +106,8 @@ class FirstSchedule:
             rows.append((adapt(first), adapt(due), pk))
         table = connection.ops.quote_name(Contact._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s WHERE id = %s", rows)
+            cursor.executemany(
+                f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s WHERE id = %s", rows
+            )
         self.new_contacts.clear()
         return len(rows)
