@@ -300,8 +300,8 @@ def _shared_company(row: dict, clock: "OwnerClock", facts: ContactFacts) -> str:
     if not clock.companies:
         return ""
     for company in (row["company"], *facts.role_companies):
-        if company and (name := clock.companies.get(company_key(company))):
-            return name
+        if company and company_key(company) in clock.companies:
+            return company
     return ""
 
 
@@ -652,20 +652,10 @@ def _mark_run(clocks: dict[int, OwnerClock]) -> None:
         ).update(reminders_run_on=today)
 
 
-def reminders_generate_batch(
-    *, user_ids: Iterable[int], today: date | None = None, now: datetime | None = None
-) -> RunResult:
-    """Raise the due reminders of these users, record the run; returns the counts.
-
-    `today` stands for "today" in every user's zone; without it each user's
-    local date at `now` (default: the current time) is used. What each batch task
-    runs, so /healthz sees every batch finish.
-    """
-    now = now or timezone.now()
+def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> RunResult:
     clocks = _owner_clocks(user_ids, today=today, now=now)
     result = RunResult(users=len(clocks))
     if not clocks:
-        job_run_finished(summary=result.summary)
         return result
     _wake_snoozed(clocks)
     contacts = Contact.objects.filter(owner_id__in=list(clocks))
@@ -673,8 +663,28 @@ def reminders_generate_batch(
         _generate_chunk(rows, clocks, result, now=now)
     focus.focus_pick_many(owner_ids=list(clocks), today_of=lambda owner_id: clocks[owner_id].today)
     _mark_run(clocks)
+    return result
+
+
+def reminders_generate_batch(
+    *, user_ids: Iterable[int], today: date | None = None, now: datetime | None = None
+) -> RunResult:
+    """Raise the due reminders of these users, pick today's focus, record the run; returns the counts.
+
+    `today` stands for "today" in every user's zone; without it each user's
+    local date at `now` (default: the current time) is used. What each batch task
+    runs, so /healthz sees every batch finish.
+    """
+    result = _generate(user_ids=user_ids, today=today, now=now or timezone.now())
     job_run_finished(summary=result.summary)
     return result
+
+
+def reminders_generate_for_user(*, user_id: int) -> RunResult:
+    """One user's run now, outside the schedule (after an import: today's first check-ins
+    and a restore's overdue ones reach the focus at once). Not recorded as the job's run,
+    so it cannot hide a dead beat from /healthz."""
+    return _generate(user_ids=[user_id], today=None, now=timezone.now())
 
 
 def user_id_batches(

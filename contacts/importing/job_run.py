@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from contacts.models import ImportJob, ImportStatus
+from reminders import services as reminder_services
 
 from .errors import ImportFormatError
 from .services import estimate_rows, import_read_text, import_resolve_format, import_run
@@ -72,6 +73,11 @@ def import_job_run(*, job_id: int) -> None:
         errors=data["errors"],
         report=data,
     )
+    if report.created or report.updated:
+        try:
+            reminder_services.reminders_generate_for_user(user_id=job.owner_id)
+        except Exception:  # the import is done; the hourly job raises them anyway
+            log.exception("import job %s: raising the new contacts' reminders failed", job_id)
 
 
 def _finish(job_id: int, **fields) -> None:
