@@ -12,7 +12,8 @@ from contacts.demo import DEMO_PASSWORD, DEMO_TIMEZONE, demo_network_create
 
 class Command(BaseCommand):
     help = (
-        "Create a demo user (password keepwarm-demo) with a realistic network of contacts and interactions."
+        "Create a demo user (password keepwarm-demo) with a realistic network of contacts and interactions, "
+        "as after some months of use: then its schedule, warmth, reminders and today's focus are computed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -64,5 +65,5 @@ class Command(BaseCommand):
         password = DEMO_PASSWORD if result.created_user else "(unchanged)"
         self.stdout.write(
             f"seeded user={username} password={password} contacts={result.contacts} "
-            f"interactions={result.interactions}"
+            f"interactions={result.interactions} reminders={result.reminders}"
         )
