@@ -358,6 +358,7 @@ class _Setup:
 
 
 def _tags_for(contact: Contact, rng: random.Random) -> tuple[str, ...]:
+    """The demo tags a contact gets from its company, relationship, title and city."""
     chosen = set()
     if contact.industry in ("Venture capital", "Private equity") or rng.random() < 0.04:
         chosen.add("investors")
@@ -377,7 +378,7 @@ def _tags_for(contact: Contact, rng: random.Random) -> tuple[str, ...]:
 
 
 def _new_person(segment: str, setup: _Setup, rng: random.Random) -> _Person:
-    """One contact of `segment` with its planned dates (created_at is set by `_finish`)."""
+    """One contact of `segment` with its planned dates (its created_at is set by `_create_contacts`)."""
     today = setup.today
     company, industry, _ = rng.choice(COMPANIES)
     title = rng.choice(TITLES)
@@ -445,7 +446,7 @@ def _new_person(segment: str, setup: _Setup, rng: random.Random) -> _Person:
         contact.birthday_month = rng.randint(1, 12)
         contact.birthday_day = rng.randint(1, 28)
         contact.birthday_year = rng.randint(1960, 2000) if rng.random() < 0.5 else None
-    if segment != IMPORTED and rng.random() < 0.6:
+    if segment != IMPORTED and contact.started_on is None and rng.random() < 0.6:
         contact.started_on = today - timedelta(days=rng.randint(60, 365 * 9))
 
     tags = _tags_for(contact, rng)
@@ -458,8 +459,9 @@ def _new_person(segment: str, setup: _Setup, rng: random.Random) -> _Person:
     )
     if segment == OVERDUE and cadence == 0:  # a profile without check-ins: this one has its own
         contact.checkin_cadence_months = cadence = 6
-    person = _Person(contact=contact, segment=segment, tags=tags, cadence=cadence, created_on=today)
-    person.past_role = past_role
+    person = _Person(
+        contact=contact, segment=segment, tags=tags, cadence=cadence, created_on=today, past_role=past_role
+    )
     _plan_dates(person, setup, rng)
     return person
 
