@@ -20,6 +20,9 @@ class SignupForm(UserCreationForm):
         self.helper.add_input(Submit("submit", "Create account", css_class="btn-kw w-100"))
 
 
+KEEP_WHEN_MISSING = ("daily_focus", "dormant_months", "past_companies")
+
+
 class ProfileForm(forms.ModelForm):
     """The settings page: time zone, reminder cadences, digest preferences."""
 
@@ -68,6 +71,9 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].initial = self.instance.user.email
+        # Added after the first release: a form posted without them keeps the stored values.
+        for name in KEEP_WHEN_MISSING:
+            self.fields[name].required = False
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset("Time zone", "timezone"),
@@ -101,6 +107,13 @@ class ProfileForm(forms.ModelForm):
             ),
         )
         self.helper.add_input(Submit("submit", "Save settings", css_class="btn-kw"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in KEEP_WHEN_MISSING:
+            if self.add_prefix(name) not in self.data or cleaned.get(name) is None:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
     def save(self, commit: bool = True) -> Profile:
         profile = super().save(commit=commit)

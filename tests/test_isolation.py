@@ -78,6 +78,7 @@ PREFIX_FACTORIES: dict[str, Factory] = {
     "contacts:merge": contact_of,
     "contacts:contact": contact_of,
     "reminders:": reminder_of,
+    "reconnect:": contact_of,
 }
 # Fallback by keyword name, whatever the URL.
 KWARG_FACTORIES: dict[str, Factory] = {

@@ -13,7 +13,7 @@ from hypothesis.extra.django import TestCase
 
 from contacts.models import Contact
 from contacts.tests.factories import make_contact, make_reminder, make_user
-from reminders import rules, selectors
+from reminders import focus, rules, selectors
 
 TODAY = date(2026, 11, 23)
 
@@ -23,14 +23,14 @@ def _overdue(owner, count: int) -> None:
         make_reminder(contact=make_contact(owner=owner), due_on=TODAY - timedelta(days=i + 1))
 
 
-def test_dashboard_shows_fifteen_of_many_overdue_and_says_how_many(alice):
+def test_dashboard_shows_the_days_focus_of_many_overdue_and_says_how_many_wait(alice):
     _overdue(alice, 20)
+    focus.focus_pick(owner_id=alice.pk, today=TODAY)
     context = selectors.dashboard_context(owner=alice, today=TODAY)
-    assert len(context["overdue"]) == selectors.DASHBOARD_ROWS == 15
-    assert context["counts"]["overdue"] == 20
-    assert context["hidden"]["overdue"] == 5
-    # Most overdue first.
-    assert context["overdue"][0].due_on == TODAY - timedelta(days=20)
+    assert len(context["focus"].items) == alice.profile.daily_focus == 5
+    assert context["counts"] == {"focus": 5, "waiting": 15, "week": 0}
+    # Equal weak ties with no warmth: the most overdue first (capped at one cadence late, then oldest).
+    assert context["focus"].items[0].due_on == TODAY - timedelta(days=20)
 
 
 def _queries(owner) -> int:
@@ -53,11 +53,10 @@ def test_dashboard_page_says_there_are_more(alice_client, alice):
         make_reminder(contact=make_contact(owner=alice), due_on=today - timedelta(days=i + 1))
     response = alice_client.get(reverse("dashboard"))
     assert response.status_code == 200
-    assert len(response.context["overdue"]) == 15
+    assert len(response.context["focus"].items) == 5
     html = response.content.decode()
-    assert "…and 3 more." in html
-    assert 'data-count-extra="3"' in html
-    assert ">18<" in html  # the overdue counter shows all of them
+    assert "13 more waiting" in html
+    assert 'id="count-waiting">13<' in html  # the rest are counted, not listed
 
 
 class UpcomingEventsMatchTheRules(TestCase):

@@ -200,7 +200,7 @@ def test_dashboard_shows_due_reminders_and_the_week(alice_client, alice):
     )
     response = alice_client.get(reverse("dashboard"))
     ctx = response.context
-    assert ctx["counts"] == {"overdue": 1, "today": 0, "week": 1}
+    assert ctx["counts"] == {"focus": 1, "waiting": 0, "week": 1}
     assert [item.contact.first_name for item in ctx["week"]] == ["Linus"]
     html = response.content.decode()
     assert "Grace" in html and f"turns {soon.year - 1969}" in html
