@@ -113,6 +113,12 @@ def test_reconnect_page_and_warmth_sort(page, live_server, login, screenshot):
     page.locator(f"#reconnect-{grace.pk} [data-action=not-now]").click()
     page.locator(f"#reconnect-{grace.pk}").wait_for(state="detached")
 
+    page.goto(f"{live_server.url}/contacts/{grace.pk}/")
+    assert page.locator("#cadence").inner_text().startswith("every 6 months — your default for weak ties")
+    assert "overdue since" in page.locator("#cadence").inner_text()
+    assert "last talked 3 years ago" in page.locator("#warmth").inner_text()
+    screenshot(page, "contact-warmth-cadence")
+
     page.goto(f"{live_server.url}/contacts/?sort=-warmth")
     screenshot(page, "contacts-by-warmth")
     scores = [int(t) for t in page.locator("#contacts .kw-warmth-num").all_inner_texts()]
