@@ -97,7 +97,11 @@ def focus_key(*, tier: int, points: float, due_on: date, reminder_id: int) -> tu
 
 # Words of a title, by level of seniority (the highest match wins).
 _SENIORITY = (
-    (3, r"\b(founder|co-?founder|ceo|cto|cfo|coo|cmo|cpo|chief|president|partner|owner|managing director)\b"),
+    (
+        3,
+        r"\b(founder|co-?founder|ceo|cto|cfo|coo|cmo|cpo|chief|partner|owner|managing director"
+        r"|(?<!vice )(?<!vice-)president)\b",  # a president, not a vice president (level 2)
+    ),
     (2, r"\b(vp|vice president|director|head|principal|professor|general manager|gm)\b"),
     (1, r"\b(senior|sr\.?|lead|staff|manager)\b"),
 )
@@ -158,9 +162,11 @@ def reconnect_score(facts: ReconnectFacts, today: date) -> Reconnect:
     if facts.was_strong:
         points += 10
         words.append("was a strong tie")
-    if 0 < facts.conversations <= 3:
-        points += 10  # novelty: little time spent together
-    elif 0 < facts.conversations <= 10:
+    # Novelty: little time spent together (none at all for a tie known through an
+    # introducer or a shared company only).
+    if facts.conversations <= 3:
+        points += 10
+    elif facts.conversations <= 10:
         points += 5
     points += 4 * level
     if level >= 2:
