@@ -102,21 +102,26 @@ def staggered_first_check_ins(*, created_on: date, cadences: list[int]) -> list[
     cadence period instead of all falling on `created_on` + cadence (DESIGN rule 1).
 
     `cadences` are the contacts' cadences in rank order (best reconnect candidates
-    first). The k-th of the n contacts with check-ins is due `k/n` of the way through
-    its own first period (k from 0): the best one today, the last one on the date the
-    plain rule gives. So the dates never come later than the rule's, never before the
-    import, and a day gets about n ÷ period of them. Cadence 0 gives None.
+    first). Contacts are spread per cadence: the k-th of the n contacts with the same
+    cadence (k from 0, in rank order) is due k/n of the way through that period. So
+    the best one is due on the day of the import and the last on the date the plain
+    rule gives; no date comes later than the rule's or before the import; and a day
+    gets about n ÷ period days of each cadence, whatever the mix. Cadence 0 gives None.
     """
-    n = sum(1 for cadence in cadences if cadence > 0)
+    counts: dict[int, int] = {}
+    for cadence in cadences:
+        if cadence > 0:
+            counts[cadence] = counts.get(cadence, 0) + 1
+    periods = {cadence: (next_check_in(created_on, cadence) - created_on).days for cadence in counts}
+    seen: dict[int, int] = {}
     found: list[date | None] = []
-    k = 0
     for cadence in cadences:
         if cadence <= 0:
             found.append(None)
             continue
-        period = (next_check_in(created_on, cadence) - created_on).days
-        found.append(created_on + timedelta(days=k * period // n))
-        k += 1
+        k = seen.get(cadence, 0)
+        seen[cadence] = k + 1
+        found.append(created_on + timedelta(days=k * periods[cadence] // counts[cadence]))
     return found
 
 

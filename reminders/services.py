@@ -337,6 +337,7 @@ def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, create
             gave=facts.gave,
             asked=facts.asked,
             mutual=facts.mutual,
+            conversations=facts.conversations,
         ),
         clock.today,
     )

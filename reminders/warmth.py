@@ -70,6 +70,8 @@ class WarmthFacts:
     gave: int = 0
     asked: int = 0
     mutual: int = 0
+    # Interactions that were conversations (a LinkedIn "connected on" is not); None: all were.
+    conversations: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ def warmth(facts: WarmthFacts, today: date) -> Warmth:
     cadence = cadence_text(facts.cadence_months)
     if last is None:
         recency_text = f"never talked ({cadence})"
+    elif facts.conversations == 0:
+        recency_text = f"connected {humanize_since(last, today)}, never talked ({cadence})"
     else:
         recency_text = f"last talked {humanize_since(last, today)} ({cadence})"
     in_24 = max(facts.interactions_24m, facts.interactions_12m)

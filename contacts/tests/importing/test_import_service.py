@@ -361,11 +361,14 @@ def test_an_error_midway_rolls_back_every_chunk_and_leaves_the_connection_usable
 def test_first_check_ins_of_an_import_are_staggered_over_the_first_cadence_best_first(db):
     """DESIGN rule 1 at import: base = the later of the creation date and the "Connected on"
     date; the first check-ins of one import's new contacts are spread over that first
-    period by reconnect rank (k/n of the way through it), never later than the rule."""
+    period by reconnect rank (the k-th of n with the same cadence k/n of the way through
+    it), never later than the rule."""
     owner = make_user("rule1", tz="UTC", strong_cadence_months=3, weak_cadence_months=6)
     moment = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     with patch("django.utils.timezone.now", return_value=moment):
-        import_run(owner=owner, data=b"Name,Tie strength\nWeak Tie,\nStrong Tie,strong\n", today=TODAY)
+        import_run(
+            owner=owner, data=b"Name,Tie strength\nWeak Tie,\nStrong Tie,strong\nOther Weak,\n", today=TODAY
+        )
         lines = [
             "First Name,Last Name,URL,Email Address,Company,Position,Connected On",
             "Old,Friend,https://www.linkedin.com/in/old,,Acme,CTO,05 Mar 2024",
@@ -376,10 +379,11 @@ def test_first_check_ins_of_an_import_are_staggered_over_the_first_cadence_best_
         c.full_name: (c.last_interaction_on, c.next_check_in) for c in Contact.objects.filter(owner=owner)
     }
     assert schedule == {
-        # First import: the strong tie ranks first (due the day of the import); the weak
-        # one is 1/2 of the way through its 181-day first period.
-        "Weak Tie": (None, date(2027, 2, 21)),
+        # First import: the first (k = 0) of each cadence is due the day of the import; the
+        # second weak tie (equal rank, a later row) half-way through its 181-day first period.
+        "Weak Tie": (None, date(2026, 11, 23)),
         "Strong Tie": (None, date(2026, 11, 23)),
+        "Other Weak": (None, date(2027, 2, 21)),
         # Second: equal rank (a CTO, no history), so the first row first.
         "Old Friend": (date(2024, 3, 5), date(2026, 11, 23)),
         # Connected after the import date: the plain rule (a connection is an interaction).
