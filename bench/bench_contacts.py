@@ -1,17 +1,24 @@
 """Contacts benchmark: 10,000 contacts and 100,000 interactions for one user.
 
+The account is the demo network at that size (contacts/demo.py): warmth and
+reconnect rank computed, the reminder job run, so the user has the backlog of
+reminders users live in (overdue check-ins, today's events and follow-ups, today's
+focus picked) and the dormant ties of the reconnect list.
+
 Measures, with Django's test Client (force_login, the whole request cycle:
 middleware, session, view, template), the median wall time of 15 requests after
 2 warm-ups, and the SQL query count of: the contacts list, a search, a deep page,
-a contact page with thousands of interactions, and the dashboard. The machine's
-load average is printed with the figures: on a busy shared box the wall time
-includes waiting for a CPU.
+the list by warmth, a contact page with thousands of interactions, the dashboard
+(today's focus, reconnect, the week) and /reconnect/. The machine's load average
+is printed with the figures: on a busy shared box the wall time includes waiting
+for a CPU.
 """
 
 import os
 import statistics
 import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.test import Client
@@ -26,21 +33,21 @@ TARGET_MS = 50.0
 
 
 def _seed():
-    from contacts.demo import demo_network_create
+    from contacts.demo import DEMO_TIMEZONE, demo_network_create
     from contacts.models import Contact, Interaction
 
     started = time.perf_counter()
+    today = timezone.localdate(timezone=ZoneInfo(DEMO_TIMEZONE))  # the user's today, as the pages see it
     result = demo_network_create(
         username="bench",
         contacts=CONTACTS,
         interactions=INTERACTIONS - HUB_INTERACTIONS,
         seed=1,
-        today=timezone.localdate(),
+        today=today,
         batch_size=5000,
     )
     user = result.user
     hub = Contact.objects.filter(owner=user).order_by("id").first()
-    today = timezone.localdate()
     rows = Interaction.objects.bulk_create(
         [
             Interaction(
@@ -84,9 +91,15 @@ def run() -> list[dict]:
     try:
         user, hub, seed_seconds = _seed()
         from contacts.models import Contact, Interaction
+        from contacts.selectors import dormant_queryset
+        from reminders.models import Reminder
 
         n_contacts = Contact.objects.filter(owner=user).count()
         n_interactions = Interaction.objects.filter(owner=user).count()
+        today = timezone.localdate(timezone=ZoneInfo(user.profile.timezone))
+        n_active = Reminder.objects.active(today).filter(owner=user).count()
+        n_focus = Reminder.objects.filter(owner=user, focus_on=today).count()
+        n_dormant = dormant_queryset(owner=user, today=today).count()
         client = Client()
         client.force_login(user)
         pages = [
@@ -94,12 +107,18 @@ def run() -> list[dict]:
             ("contacts search ?q=london&sort=-last", "/contacts/?q=london&sort=-last"),
             ("contacts list page 150, filtered by tag", "/contacts/?page=150&tag=1&sort=company"),
             (f"contact page ({HUB_INTERACTIONS:,} interactions)", f"/contacts/{hub.pk}/"),
-            ("dashboard /", "/"),
+            ("contacts by warmth ?sort=-warmth", "/contacts/?sort=-warmth"),
+            ("contacts in one band ?warmth=cold", "/contacts/?warmth=cold"),
+            ("dashboard / (focus + reconnect + week)", "/"),
+            ("reconnect /reconnect/", "/reconnect/"),
         ]
         rows = [
             {
                 "benchmark": f"contacts: seed {n_contacts:,} contacts + {n_interactions:,} interactions",
-                "value": f"{seed_seconds:.1f} s (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
+                "value": (
+                    f"{seed_seconds:.1f} s (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs); "
+                    f"{n_active:,} active reminders, {n_focus} in today's focus, {n_dormant:,} dormant ties"
+                ),
                 "target": "(setup)",
                 "ok": True,
             }

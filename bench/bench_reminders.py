@@ -22,7 +22,9 @@ TODAY = date(2027, 3, 1)
 TIMEZONES = ["UTC", "Europe/London", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata"]
 
 
-def _seed() -> int:
+def _seed(*, interactions_per_user: int = INTERACTIONS_PER_USER) -> int:
+    """100 users of 1,000 contacts each; returns how many contacts there are (bench_warmth
+    reuses it with more interactions per user)."""
     from django.contrib.auth.models import User
 
     from contacts.models import Contact, Interaction, Tag
@@ -95,7 +97,7 @@ def _seed() -> int:
                     kind="coffee",
                     follow_up_on=TODAY - timedelta(days=rng.randrange(0, 30)) if rng.random() < 0.1 else None,
                 )
-                for _ in range(INTERACTIONS_PER_USER)
+                for _ in range(interactions_per_user)
             ],
             batch_size=1000,
         )

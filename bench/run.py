@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["contacts", "reminders", "imports", "digests"]
+AREAS = ["contacts", "reminders", "warmth", "imports", "digests"]
 
 
 def setup_django() -> None:
