@@ -39,6 +39,8 @@ def _plain(digest: Digest) -> _Fields:
             **digest.__dict__,
             "item_count": digest.item_count,
             "is_empty": digest.is_empty,
+            "headline": digest.headline,
+            "focus": [item.__dict__ for item in digest.focus],
             "sections": [
                 {**section.__dict__, "items": [item.__dict__ for item in section.items]}
                 for section in digest.sections

@@ -1,4 +1,5 @@
-"""Pure rules of the digest: period keys, digest days and hours, look-ahead, the reconnect pick.
+"""Pure rules of the digest: period keys, digest days and hours, look-ahead, the reconnect
+pick, the subject line of a focus.
 
 No ORM, no clock, no settings: callers pass the dates. Yearly dates (birthdays,
 work anniversaries and their Feb 29 rule) come from reminders/rules.py, the
@@ -49,9 +50,20 @@ def lookahead_until(today: date, lead_days: int) -> date:
     return today + timedelta(days=max(lead_days, 0))
 
 
-def days_overdue(due_on: date, today: date) -> int:
-    """Whole days since `due_on` (0 when due today or later)."""
-    return max((today - due_on).days, 0)
+def focus_headline(first_names: Sequence[str]) -> str:
+    """The subject line of a digest that has a focus, from its people's first names
+    in focus order: "1 person to keep warm today: Grace", "2 people to keep warm
+    today: Grace and Felix", "5 people to keep warm today: Grace, Felix and 3 more"."""
+    n = len(first_names)
+    if n == 0:
+        raise ValueError("a focus headline needs at least one person")
+    if n == 1:
+        who = first_names[0]
+    elif n == 2:
+        who = f"{first_names[0]} and {first_names[1]}"
+    else:
+        who = f"{first_names[0]}, {first_names[1]} and {n - 2} more"
+    return f"{n} {'person' if n == 1 else 'people'} to keep warm today: {who}"
 
 
 def pick_for_period(candidates: Sequence[T], *, seed: str) -> T | None:

@@ -1,7 +1,12 @@
 """Read side of the digest: who is due one, and what each digest says.
 
 Contexts are built for a batch of users at a fixed query cost (zulip's digest.py):
-four queries whatever the batch size. Nothing here writes.
+six queries whatever the batch size. A digest leads with today's focus as
+`reminders.focus` picked it (the same people, in the same order and with the same
+words as the dashboard's), counts the rest of the backlog, then lists upcoming
+birthdays and work anniversaries. The one write: a user with something due and no
+pick yet today gets one (`focus.focus_pick`, idempotent) before their digest is
+built; the reminder job picks for everyone first, so that path is rare.
 """
 
 import datetime as dt
@@ -10,12 +15,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import BooleanField, Case, F, Q, Value, When, Window
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from contacts.models import Contact
 from crm.models import DigestFrequency, Profile, profile_zone
+from reminders import focus
 from reminders import rules as date_rules
 from reminders.models import Reminder, ReminderKind, ReminderStatus, active_q
 from reminders.selectors import EVENT_CONTACT_COLUMNS
@@ -27,19 +33,30 @@ RECENT_EVENT_DAYS = 7
 # A weak tie seen within this many days is not a "reconnect" suggestion.
 RECONNECT_QUIET_DAYS = 90
 RECONNECT_POOL = 5
-# An email is read in a minute: after an import of 2,000 contacts last seen years
-# ago, the digest lists the first ones per section and counts the rest.
+# An email is read in a minute: the upcoming birthdays and anniversaries list the
+# first ones and count the rest (the backlog is only counted: "N more waiting").
 SECTION_MAX = 10
 EVENT_KINDS = (ReminderKind.BIRTHDAY, ReminderKind.WORK_ANNIVERSARY)
 
-# The columns a digest reads (the rest of a contact, e.g. notes, stays in the database).
+# The columns a digest reads (the rest of a contact, e.g. notes, stays in the
+# database): what it shows, and what `focus.rank` orders today's focus by.
 _CONTACT_FIELDS = (*EVENT_CONTACT_COLUMNS, "last_interaction_on")
-_REMINDER_FIELDS = ("owner_id", "contact_id", "kind", "due_on", "status", "snoozed_until", "detail")
+_RANK_CONTACT_FIELDS = ("tie_strength", "checkin_cadence_months", "warmth", "created_at")
+_REMINDER_FIELDS = (
+    "owner_id",
+    "contact_id",
+    "kind",
+    "due_on",
+    "status",
+    "snoozed_until",
+    "detail",
+    "focus_on",
+)
+TagThrough = Contact.tags.through
 
+FOCUS_TITLE = "Today\u2019s focus"  # a typographic apostrophe: no HTML escape, same in both parts
 _SECTION_TITLES = {
-    ReminderKind.CHECK_IN: "Check in",
-    ReminderKind.FOLLOW_UP: "Follow up",
-    ReminderKind.JOB_CHANGE: "New roles",
+    "focus": FOCUS_TITLE,
     "events": "Birthdays & work anniversaries",
 }
 
@@ -51,12 +68,13 @@ class DigestItem:
     name: str
     role: str  # "Engineer at Acme"
     on: dt.date
-    note: str  # "3 days overdue", "Turns 40 on Thu 26 Nov", "5 years at Acme"
+    note: str  # a focus item's `why` ("last talked 2 years ago · …"), "Turns 40 on Thu 26 Nov"
     contact_url: str
     reminder_id: int | None = None
     done_url: str = ""
     snooze_url: str = ""
     overdue: bool = False
+    first_name: str = ""  # what the subject line calls them
 
 
 @dataclass
@@ -85,7 +103,14 @@ class Digest:
     send_empty: bool
     today: dt.date
     period: str
+    # Today's focus: its open reminders, in the focus order, each with its `why` as note.
+    focus: list[DigestItem] = field(default_factory=list)
+    # Active reminders not in today's open focus (the dashboard's "N waiting").
+    waiting: int = 0
+    # "focus" (the same items as `focus`, when it has any), then "events" (upcoming).
     sections: list[DigestSection] = field(default_factory=list)
+    # Upcoming events without an active reminder (those with one are in focus or waiting).
+    upcoming: int = 0
     reconnect: DigestItem | None = None
     unsubscribe_url: str = ""
     settings_url: str = ""
@@ -94,12 +119,18 @@ class Digest:
 
     @property
     def item_count(self) -> int:
-        """Items that make the digest worth sending (the reconnect suggestion does not)."""
-        return sum(len(section.items) + section.more for section in self.sections)
+        """Things that make the digest worth sending, each counted once: today's focus,
+        the reminders waiting, upcoming events (the reconnect suggestion does not count)."""
+        return len(self.focus) + self.waiting + self.upcoming
 
     @property
     def is_empty(self) -> bool:
         return self.item_count == 0
+
+    @property
+    def headline(self) -> str:
+        """The subject line when today's focus has people; "" when it has none."""
+        return rules.focus_headline([item.first_name for item in self.focus]) if self.focus else ""
 
     @property
     def should_send(self) -> bool:
@@ -205,13 +236,6 @@ def _day(on: dt.date) -> str:
     return f"{on:%a} {on.day} {on:%b}"
 
 
-def _due_note(due_on: dt.date, today: dt.date) -> str:
-    late = rules.days_overdue(due_on, today)
-    if late == 0:
-        return "Due today"
-    return "1 day overdue" if late == 1 else f"{late} days overdue"
-
-
 def _event_note(kind: str, on: dt.date, today: dt.date, *, years: int | None, company: str) -> str:
     when = (
         "today" if on == today else ("tomorrow" if on == today + dt.timedelta(days=1) else f"on {_day(on)}")
@@ -225,38 +249,105 @@ def _event_note(kind: str, on: dt.date, today: dt.date, *, years: int | None, co
     return f"{years} {plural}{at} {when}"
 
 
-def _reminders(*, by_day: dict[dt.date, list[int]], ids: list[int], first: dt.date, horizon: dt.date):
-    """The batch's reminders in one query: each user's active ones (`active_q` at their
-    own today, one condition per distinct today in the batch) and the birthday and
-    anniversary reminders around the look-ahead (any status: a closed one hides the
-    event), each marked `active` by the same predicate, computed in SQL."""
-    active = Q(pk__in=[])
-    for today, owners in by_day.items():
-        active |= Q(owner_id__in=owners) & active_q(today)
-    events = Q(
-        owner_id__in=ids,
-        contact__archived=False,
-        kind__in=EVENT_KINDS,
-        due_on__gte=first - dt.timedelta(days=RECENT_EVENT_DAYS),
-        due_on__lte=horizon,
-    )
+class _Batch:
+    """The batch's users grouped by their local today: one condition per distinct day."""
+
+    def __init__(self, users_today: dict[int, dt.date]) -> None:
+        self.by_day: dict[dt.date, list[int]] = defaultdict(list)
+        for uid in sorted(users_today):
+            self.by_day[users_today[uid]].append(uid)
+
+    def active(self) -> Q:
+        """Each user's active reminders (`active_q` at their own today)."""
+        found = Q(pk__in=[])
+        for today, ids in self.by_day.items():
+            found |= Q(owner_id__in=ids) & active_q(today)
+        return found
+
+    def picked(self, owners: set[int] | None = None) -> Q:
+        """Each user's reminders in today's focus (`focus_on` = their today), open or closed since."""
+        found = Q(pk__in=[])
+        for today, ids in self.by_day.items():
+            ids = [uid for uid in ids if owners is None or uid in owners]
+            if ids:
+                found |= Q(owner_id__in=ids, focus_on=today)
+        return found
+
+
+def _reminders(condition: Q, active: Q):
+    """Reminders with their contacts, each marked `active` by the same predicate, computed in SQL."""
     return (
-        Reminder.objects.filter(active | events)
+        Reminder.objects.filter(condition)
         .annotate(
             active=Case(When(active, then=Value(True)), default=Value(False), output_field=BooleanField())
         )
         .select_related("contact")
-        .only(*_REMINDER_FIELDS, *(f"contact__{name}" for name in _CONTACT_FIELDS))
+        .only(
+            *_REMINDER_FIELDS,
+            *(f"contact__{name}" for name in (*_CONTACT_FIELDS, *_RANK_CONTACT_FIELDS)),
+        )
         .order_by("due_on", "id")
     )
+
+
+def _tag_cadences(contact_ids: list[int]) -> dict[int, list[int]]:
+    """The check-in cadences of these contacts' tags (the tags that carry one), in one query."""
+    found: dict[int, list[int]] = defaultdict(list)
+    if not contact_ids:
+        return found
+    for contact_id, cadence in TagThrough.objects.filter(
+        contact_id__in=contact_ids, tag__checkin_cadence_months__isnull=False
+    ).values_list("contact_id", "tag__checkin_cadence_months"):
+        found[contact_id].append(cadence)
+    return found
+
+
+def _focus_order(
+    picked: list[Reminder], *, profile: Profile, today: dt.date, tags: dict[int, list[int]]
+) -> list[tuple[focus.Ranked, Reminder]]:
+    """Today's open focus reminders in the focus order, each with its `focus.rank`
+    (the dashboard's order and words: the rank is computed there, never here)."""
+    zone = profile_zone(profile.timezone)
+    ranked = []
+    for reminder in picked:
+        contact = reminder.contact
+        cadence = date_rules.cadence_months(
+            contact_cadence=contact.checkin_cadence_months,
+            tag_cadences=tags.get(contact.pk, ()),
+            default=date_rules.default_cadence(
+                contact.tie_strength,
+                strong=profile.strong_cadence_months,
+                weak=profile.weak_cadence_months,
+            ),
+        )
+        place = focus.rank(
+            reminder_id=reminder.pk,
+            kind=reminder.kind,
+            due_on=reminder.due_on,
+            detail=reminder.detail,
+            tie_strength=contact.tie_strength,
+            cadence=cadence,
+            warmth=contact.warmth,
+            last_interaction_on=contact.last_interaction_on,
+            created_on=contact.created_at.astimezone(zone).date(),
+            today=today,
+        )
+        ranked.append((place, reminder))
+    ranked.sort(key=lambda pair: pair[0].key)
+    return ranked
 
 
 def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime | None = None) -> list[Digest]:
     """Digests for a batch of users, each for its own local `today`, in user id order.
 
-    Four queries whatever the batch size: profiles with users, the batch's
-    reminders (with contacts), contacts with a birthday or work anniversary in the
-    months of the widest look-ahead in the batch, and the reconnect candidates.
+    Six queries whatever the batch size: profiles with users; how many active
+    reminders each user has; today's focus picks and the birthday and anniversary
+    reminders around the look-ahead (with contacts); the tag cadences of the
+    focus's contacts (what `focus.rank` orders by); contacts with a birthday or
+    work anniversary in the months of the widest look-ahead in the batch; and the
+    reconnect candidates. A user with something due and no pick yet today (the
+    reminder job picks before the digest hour, so this is rare) costs
+    `focus.focus_pick` and one query for the batch's new picks.
     Contacts' rows are shared by reference, so nothing is fetched per user or item.
     `signed_at` dates the action links (tests make expired ones with it).
     """
@@ -270,13 +361,50 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
         rules.lookahead_until(today, profiles[uid].birthday_lead_days if uid in profiles else 0)
         for uid, today in users_today.items()
     )
-    by_day: dict[dt.date, list[int]] = defaultdict(list)
-    for uid in ids:
-        by_day[users_today[uid]].append(uid)
+    batch = _Batch(users_today)
+    active = batch.active()
 
+    counts = dict(
+        Reminder.objects.filter(active)
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("id"))
+        .values_list("owner_id", "n")
+    )
+
+    events_q = Q(
+        owner_id__in=ids,
+        contact__archived=False,
+        kind__in=EVENT_KINDS,
+        due_on__gte=first - dt.timedelta(days=RECENT_EVENT_DAYS),
+        due_on__lte=horizon,
+    )
     reminders: dict[int, list[Reminder]] = defaultdict(list)
-    for reminder in _reminders(by_day=by_day, ids=ids, first=first, horizon=horizon):
+    have_picks: set[int] = set()
+    for reminder in _reminders(batch.picked() | events_q, active):
         reminders[reminder.owner_id].append(reminder)
+        if reminder.focus_on == users_today[reminder.owner_id]:
+            have_picks.add(reminder.owner_id)
+
+    # Rare: something due and no pick yet today (the job picks before the digest hour).
+    unpicked = {
+        uid
+        for uid in ids
+        if counts.get(uid) and uid not in have_picks and uid in profiles and profiles[uid].daily_focus
+    }
+    if unpicked:
+        for uid in sorted(unpicked):
+            focus.focus_pick(owner_id=uid, today=users_today[uid])
+        # Their rows again, whole: an event reminder read above may be picked now.
+        for uid in unpicked:
+            reminders.pop(uid, None)
+        for reminder in _reminders(batch.picked(unpicked) | (events_q & Q(owner_id__in=unpicked)), active):
+            reminders[reminder.owner_id].append(reminder)
+
+    today_focus: dict[int, list[Reminder]] = defaultdict(list)
+    for uid, rows in reminders.items():
+        today_focus[uid] = [r for r in rows if r.focus_on == users_today[uid] and r.active]
+    tags = _tag_cadences(sorted({r.contact_id for rows in today_focus.values() for r in rows}))
 
     months = {(first + dt.timedelta(days=n)).month for n in range((horizon - first).days + 1)}
     events: dict[int, list[Contact]] = defaultdict(list)
@@ -288,12 +416,14 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
         events[contact.owner_id].append(contact)
 
     quiet_since = first - dt.timedelta(days=RECONNECT_QUIET_DAYS)
-    # The RECONNECT_POOL longest-unseen weak ties per user, ranked in the database.
+    # The RECONNECT_POOL longest-unseen weak ties per user with nothing due (someone
+    # in today's focus or waiting is not a "reconnect" suggestion), ranked in the database.
     ranked = (
         Contact.objects.filter(owner_id__in=ids, archived=False, tie_strength="weak")
         .only(*_CONTACT_FIELDS)
         .exclude(checkin_cadence_months=0)
         .filter(Q(last_interaction_on__isnull=True) | Q(last_interaction_on__lt=quiet_since))
+        .filter(~Exists(Reminder.objects.filter(active, contact_id=OuterRef("pk"))))
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -312,62 +442,64 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
     for contact in ranked:
         pool[contact.owner_id].append(contact)
 
-    return [
-        _build(
-            profile=profiles[user_id],
-            today=users_today[user_id],
-            reminders=reminders.get(user_id, []),
-            event_contacts=events.get(user_id, []),
-            pool=pool.get(user_id, []),
-            links=links,
+    built = []
+    for user_id in ids:
+        if user_id not in profiles:
+            continue
+        profile, today = profiles[user_id], users_today[user_id]
+        in_focus = _focus_order(today_focus.get(user_id, []), profile=profile, today=today, tags=tags)
+        built.append(
+            _build(
+                profile=profile,
+                today=today,
+                in_focus=in_focus,
+                active_count=counts.get(user_id, 0),
+                event_reminders=[r for r in reminders.get(user_id, []) if r.kind in EVENT_KINDS],
+                event_contacts=events.get(user_id, []),
+                pool=pool.get(user_id, []),
+                links=links,
+            )
         )
-        for user_id in ids
-        if user_id in profiles
-    ]
+    return built
 
 
 def _build(
     *,
     profile: Profile,
     today: dt.date,
-    reminders: list[Reminder],
+    in_focus: list[tuple[focus.Ranked, Reminder]],
+    active_count: int,
+    event_reminders: list[Reminder],
     event_contacts: list[Contact],
     pool: list[Contact],
     links: _Links,
 ) -> Digest:
     user: User = profile.user
     horizon = rules.lookahead_until(today, profile.birthday_lead_days)
-    by_kind: dict[str, list[DigestItem]] = defaultdict(list)
-    # Event reminders by (contact, kind, date): an active one lends its actions to
-    # the computed occurrence; a closed or snoozed one hides it.
-    event_reminders: dict[tuple[int, str, dt.date], Reminder] = {}
 
-    for r in reminders:
-        if r.kind in EVENT_KINDS:
-            event_reminders[(r.contact_id, r.kind, r.due_on)] = r
-            continue
+    focus_items = []
+    for place, r in in_focus:
         contact = r.contact
-        if r.kind == ReminderKind.JOB_CHANGE:
-            note = f"Now {_role(contact)}" if _role(contact) else "Changed roles"
-        elif r.kind == ReminderKind.FOLLOW_UP:
-            note = f"Follow-up {_due_note(r.due_on, today).lower()}"
-        else:
-            note = _due_note(r.due_on, today)
-        by_kind[r.kind].append(
+        focus_items.append(
             DigestItem(
                 kind=r.kind,
                 contact_id=contact.pk,
                 name=contact.full_name,
+                first_name=contact.first_name or contact.full_name,
                 role=_role(contact),
                 on=r.due_on,
-                note=r.detail if r.detail and r.kind != ReminderKind.CHECK_IN else note,
+                note=place.why,
                 contact_url=_contact_url(contact.pk),
                 reminder_id=r.pk,
-                overdue=r.due_on < today,
                 **links.actions(r.pk, user.pk),
             )
         )
+    in_focus_ids = {r.pk for _place, r in in_focus}
 
+    # Event reminders by (contact, kind, date): an active one lends its actions to
+    # the computed occurrence; a closed or snoozed one hides it; one in today's
+    # focus is listed there, not twice.
+    by_occurrence = {(r.contact_id, r.kind, r.due_on): r for r in event_reminders}
     events: list[DigestItem] = []
     seen: set[tuple[int, str, dt.date]] = set()
 
@@ -376,7 +508,9 @@ def _build(
         if key in seen:
             return
         seen.add(key)
-        reminder = event_reminders.get(key)
+        reminder = by_occurrence.get(key)
+        if reminder is not None and reminder.pk in in_focus_ids:
+            return
         if reminder is not None and not reminder.active:
             if reminder.status != ReminderStatus.OPEN:
                 return  # done, dismissed, or snoozed past today: hidden
@@ -386,6 +520,7 @@ def _build(
                 kind=kind,
                 contact_id=contact.pk,
                 name=contact.full_name,
+                first_name=contact.first_name or contact.full_name,
                 role=_role(contact),
                 on=on,
                 note=_event_note(kind, on, today, years=years, company=contact.company),
@@ -417,7 +552,7 @@ def _build(
             ):
                 add_event(contact, ReminderKind.WORK_ANNIVERSARY, on, years)
     # Active event reminders the look-ahead does not cover: missed in the last days.
-    for (_contact_id, kind, on), reminder in event_reminders.items():
+    for (_contact_id, kind, on), reminder in by_occurrence.items():
         if on < today and reminder.active:
             contact = reminder.contact
             years = None
@@ -429,18 +564,15 @@ def _build(
     events.sort(key=lambda item: (item.on, item.name, item.kind))
 
     sections = []
-    for key in (ReminderKind.CHECK_IN, ReminderKind.FOLLOW_UP, ReminderKind.JOB_CHANGE):
-        items = by_kind.get(key, [])
-        if items:
-            sections.append(_section(str(key), items))
+    if focus_items:  # all of them: at most Profile.daily_focus people
+        sections.append(DigestSection(key="focus", title=FOCUS_TITLE, items=focus_items))
     if events:
         sections.append(_section("events", events))
 
     period = digest_period(profile=profile, today=today)
-    # Everyone due, listed or counted in a section's "more", is not a reconnect pick.
-    listed = {item.contact_id for items in by_kind.values() for item in items} | {
-        e.contact_id for e in events
-    }
+    # Everyone listed is not a reconnect pick (nor is anyone with something due:
+    # the pool's query leaves them out).
+    listed = {item.contact_id for item in focus_items} | {e.contact_id for e in events}
     candidates = [c for c in pool if c.pk not in listed]
     pick = rules.pick_for_period(candidates, seed=f"{user.pk}:{period}")
     reconnect = None
@@ -451,6 +583,7 @@ def _build(
             kind="reconnect",
             contact_id=pick.pk,
             name=pick.full_name,
+            first_name=pick.first_name or pick.full_name,
             role=_role(pick),
             on=seen_on or today,
             note=note,
@@ -466,7 +599,10 @@ def _build(
         send_empty=profile.digest_send_empty,
         today=today,
         period=period,
+        focus=focus_items,
+        waiting=max(0, active_count - len(focus_items)),
         sections=sections,
+        upcoming=sum(1 for e in events if e.reminder_id is None),
         reconnect=reconnect,
         unsubscribe_url=links.unsubscribe + tokens.unsubscribe_token_make(user_id=user.pk),
         settings_url=links.settings,
@@ -476,7 +612,7 @@ def _build(
 
 
 def digest_context(*, user: User, today: dt.date) -> Digest:
-    """One user's digest for local date `today` (a batch of one: four queries)."""
+    """One user's digest for local date `today` (a batch of one: six queries)."""
     return digest_contexts(users_today={user.pk: today})[0]
 
 

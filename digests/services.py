@@ -5,8 +5,8 @@ Exactly once comes from the database: DigestLog is unique on (user, period), and
 each message is claimed on its own by a conditional UPDATE (sent_at NULL, and
 claimed_at NULL or older than DIGEST_LEASE) that only one worker can win. The
 winner sends, then writes sent_at; on an SMTP error it releases the claim for the
-retry. A batch renders its digests in four queries and sends them over one SMTP
-connection, still claiming and marking each message on its own.
+retry. A batch renders its digests in six queries (selectors.digest_contexts) and
+sends them over one SMTP connection, still claiming and marking each message on its own.
 
 The one window left: a worker dying after the SMTP server accepted a message and
 before its sent_at is written (one UPDATE). The claim then expires after
@@ -187,9 +187,10 @@ def digest_send_batch(
     """Send the digests of a batch of users over one SMTP connection.
 
     Each user's "today" is `date` when given, else their local date at `now`.
-    Seven queries for the batch (time zones, what is sent already, four for the
+    Nine queries for the batch (time zones, what is sent already, six for the
     contexts, one INSERT for the log rows), then each message its claim and its
-    mark. A failing user does not stop the others: the failure is recorded on
+    mark; a user the reminder job has not picked today's focus for yet costs
+    `focus.focus_pick` on top (rare). A failing user does not stop the others: the failure is recorded on
     their DigestLog, the claim released, a fresh connection opened for the next
     user, and (user_id, period, today) returned in `failed` for a retry.
     """

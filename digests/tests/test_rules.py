@@ -1,10 +1,11 @@
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from digests.rules import (
-    days_overdue,
+    focus_headline,
     is_digest_day,
     is_digest_hour,
     lookahead_until,
@@ -45,11 +46,38 @@ def test_digest_hour_is_the_local_hour():
     assert not is_digest_hour("weekly", 8, auckland)  # a Tuesday
 
 
-@given(due=st.dates(), today=st.dates())
-def test_days_overdue_is_never_negative(due, today):
-    late = days_overdue(due, today)
-    assert late >= 0
-    assert late == ((today - due).days if today > due else 0)
+@pytest.mark.parametrize(
+    ("names", "headline"),
+    [
+        (["Grace"], "1 person to keep warm today: Grace"),
+        (["Grace", "Felix"], "2 people to keep warm today: Grace and Felix"),
+        (["Grace", "Felix", "Ada"], "3 people to keep warm today: Grace, Felix and 1 more"),
+        (
+            ["Grace", "Felix", "Ada", "Bert", "Carla"],
+            "5 people to keep warm today: Grace, Felix and 3 more",
+        ),
+    ],
+)
+def test_focus_headline_names_two_and_counts_the_rest(names, headline):
+    assert focus_headline(names) == headline
+
+
+@given(names=st.lists(st.text(min_size=1), min_size=1, max_size=30))
+def test_focus_headline_counts_everyone_once(names):
+    headline = focus_headline(names)
+    assert headline.startswith(
+        f"{len(names)} {'person' if len(names) == 1 else 'people'} to keep warm today: "
+    )
+    assert headline.split(": ", 1)[1].startswith(names[0])
+    if len(names) > 2:
+        assert headline.endswith(f"{names[1]} and {len(names) - 2} more")
+    else:
+        assert headline.endswith(names[-1])
+
+
+def test_focus_headline_needs_someone():
+    with pytest.raises(ValueError):
+        focus_headline([])
 
 
 @given(seed=st.text(), pool=st.lists(st.integers(), min_size=1, max_size=10))

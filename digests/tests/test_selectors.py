@@ -2,12 +2,16 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 
 from contacts.tests.factories import make_contact, make_reminder, make_user
 from crm.models import profile_zone
 from digests import rules, selectors
 from digests.tests.fixtures import NOT_LISTED, TODAY, make_network
+from reminders import focus
+from reminders.models import Reminder
 from reminders.selectors import reminder_list_due
 
 UTC = dt.UTC
@@ -18,13 +22,19 @@ def names(digest, key):
     return [item.name for item in section.items] if section else []
 
 
+def focus_names(digest) -> list[str]:
+    return [item.name for item in digest.focus]
+
+
 def test_digest_lists_the_known_network(alice):
     net = make_network(alice)
     digest = selectors.digest_context(user=alice, today=TODAY)
 
-    assert names(digest, "check_in") == ["Ada Lovelace"]
-    assert names(digest, "follow_up") == ["Bert Follower"]
-    assert names(digest, "job_change") == ["Carla Mover"]
+    # Today's focus, in the focus order: the follow-up you promised, today's new
+    # role, then the check-in.
+    assert focus_names(digest) == ["Bert Follower", "Carla Mover", "Ada Lovelace"]
+    assert names(digest, "focus") == focus_names(digest)
+    assert digest.waiting == 0
     assert names(digest, "events") == ["Leap Dayborn", "Grace Hopper"]
     events = {item.name: item for item in digest.sections[-1].items}
     # Feb 29 in a common year: Feb 28, in 3 days.
@@ -36,8 +46,9 @@ def test_digest_lists_the_known_network(alice):
     listed = [item.name for s in digest.sections for item in s.items] + [digest.reconnect.name]
     for name in NOT_LISTED:
         assert name not in listed
-    ada = digest.sections[0].items[0]
-    assert ada.note == "15 days overdue" and ada.overdue
+    ada = digest.focus[2]
+    assert ada.note.startswith("no interaction logged since you added them 7 years ago · strong tie")
+    assert "overdue" not in ada.note and not ada.overdue
     assert ada.contact_url == f"{settings.SITE_URL}/contacts/{net.ada.pk}/"
     assert "/digest/a/" in ada.done_url and "/digest/a/" in ada.snooze_url
     assert digest.period == "2027-02-25"
@@ -64,12 +75,29 @@ def test_a_closed_birthday_reminder_hides_the_birthday(alice):
 
 
 def test_an_open_birthday_reminder_gives_the_birthday_its_actions(alice):
+    alice.profile.daily_focus = 1
+    alice.profile.save(update_fields=["daily_focus"])
+    promised = make_contact(owner=alice, first_name="Promised", last_name="Call")
+    make_reminder(contact=promised, kind="follow_up", due_on=TODAY)  # ranks first: the one in focus
     contact = make_contact(
         owner=alice, first_name="Bday", last_name="Today", birthday_month=2, birthday_day=25
     )
     reminder = make_reminder(contact=contact, kind="birthday", due_on=TODAY)
-    (item,) = selectors.digest_context(user=alice, today=TODAY).sections[-1].items
+    digest = selectors.digest_context(user=alice, today=TODAY)
+    assert focus_names(digest) == ["Promised Call"] and digest.waiting == 1
+    (item,) = digest.sections[-1].items
     assert item.reminder_id == reminder.pk and item.done_url and item.note == "Birthday today"
+
+
+def test_a_birthday_in_todays_focus_is_listed_there_only(alice):
+    contact = make_contact(
+        owner=alice, first_name="Bday", last_name="Today", birthday_month=2, birthday_day=25
+    )
+    reminder = make_reminder(contact=contact, kind="birthday", due_on=TODAY)
+    digest = selectors.digest_context(user=alice, today=TODAY)
+    (item,) = digest.focus
+    assert item.reminder_id == reminder.pk and item.done_url and item.note == "Birthday — today"
+    assert [s.key for s in digest.sections] == ["focus"] and digest.item_count == 1
 
 
 def test_a_snoozed_reminder_comes_back_when_its_snooze_ends(alice):
@@ -77,9 +105,35 @@ def test_a_snoozed_reminder_comes_back_when_its_snooze_ends(alice):
     make_reminder(
         contact=contact, kind="check_in", due_on=dt.date(2027, 2, 1), status="snoozed", snoozed_until=TODAY
     )
-    assert names(selectors.digest_context(user=alice, today=TODAY), "check_in") == ["Snoozed Once"]
+    assert focus_names(selectors.digest_context(user=alice, today=TODAY)) == ["Snoozed Once"]
     before = selectors.digest_context(user=alice, today=TODAY - dt.timedelta(days=1))
-    assert names(before, "check_in") == []
+    assert focus_names(before) == [] and before.is_empty
+
+
+def test_someone_waiting_is_not_the_reconnect_pick(alice):
+    alice.profile.daily_focus = 1
+    alice.profile.save(update_fields=["daily_focus"])
+    promised = make_contact(owner=alice, first_name="Promised", last_name="Call")
+    make_reminder(contact=promised, kind="follow_up", due_on=TODAY)  # today's focus
+    waiting = make_contact(owner=alice, first_name="Weak", last_name="Waiting", tie_strength="weak")
+    make_reminder(contact=waiting, kind="check_in", due_on=TODAY - dt.timedelta(days=40))
+    make_contact(owner=alice, first_name="Weak", last_name="Quiet", tie_strength="weak")
+    digest = selectors.digest_context(user=alice, today=TODAY)
+    assert focus_names(digest) == ["Promised Call"] and digest.waiting == 1
+    assert digest.reconnect is not None and digest.reconnect.name == "Weak Quiet"
+
+
+def test_a_finished_focus_is_not_picked_again_and_the_rest_is_counted(alice):
+    for n in range(3):
+        contact = make_contact(owner=alice, first_name=f"Due{n}", last_name="Person")
+        make_reminder(contact=contact, kind="check_in", due_on=TODAY - dt.timedelta(days=n + 1))
+    focus.focus_pick(owner_id=alice.pk, today=TODAY, want=2)
+    Reminder.objects.filter(owner=alice, focus_on=TODAY).update(status="done")
+    digest = selectors.digest_context(user=alice, today=TODAY)
+    assert digest.focus == [] and digest.waiting == 1 and not digest.is_empty
+    assert Reminder.objects.filter(owner=alice, focus_on=TODAY).count() == 2  # no second pick
+    text = render_to_string("emails/digest_body.txt", {"digest": digest})
+    assert f"1 waiting: {settings.SITE_URL}/reminders/" in text and "more waiting" not in text
 
 
 def test_bobs_data_never_reaches_alices_digest(alice, bob):
@@ -104,24 +158,50 @@ def test_reconnect_is_the_same_all_period_and_skips_recent_contacts(alice):
     assert picks.pop() in {f"Weak{n}" for n in range(5)}
 
 
-def test_digest_contexts_cost_four_queries_whatever_the_batch_size(db, django_assert_num_queries):
+def test_digest_contexts_cost_six_queries_whatever_the_batch_size(db):
     def batch(size: int) -> dict:
         users = {}
         for _ in range(size):
             user = make_user()
             make_network(user)
             users[user.pk] = TODAY
+        # What the reminder job does before the digest hour.
+        focus.focus_pick_many(owner_ids=list(users), today_of=users.get)
         return users
 
+    counted = []
     for size in (2, 20):
         users_today = batch(size)
-        with django_assert_num_queries(4):
+        with CaptureQueriesContext(connection) as queries:
             built = selectors.digest_contexts(users_today=users_today)
-        with django_assert_num_queries(0):
+        counted.append(len(queries))
+        with CaptureQueriesContext(connection) as rendering:
             for digest in built:
                 render_to_string("emails/digest_body.html", {"digest": digest})
                 render_to_string("emails/digest_body.txt", {"digest": digest})
-        assert len(built) == size and all(d.item_count == 5 for d in built)
+        assert len(rendering) == 0
+        assert len(built) == size and all(d.item_count == 5 and len(d.focus) == 3 for d in built)
+    assert counted == [6, 6]
+
+
+def test_a_user_without_a_pick_yet_gets_one_and_the_others_cost_nothing_more(db):
+    picked, unpicked, idle = make_user(), make_user(), make_user()
+    for user in (picked, unpicked):
+        make_network(user)
+    focus.focus_pick(owner_id=picked.pk, today=TODAY)
+    users_today = {picked.pk: TODAY, unpicked.pk: TODAY, idle.pk: TODAY}
+
+    with CaptureQueriesContext(connection) as first:
+        built = selectors.digest_contexts(users_today=users_today)
+    assert [focus_names(d) for d in built] == [["Bert Follower", "Carla Mover", "Ada Lovelace"]] * 2 + [[]]
+    for digest, user in zip(built, (picked, unpicked), strict=False):
+        assert [i.reminder_id for i in digest.focus] == [
+            r.pk for r in focus.focus_today(owner_id=user.pk, today=TODAY).items
+        ]
+    # Picked now: the next build is the common path (nobody idle is picked for).
+    with CaptureQueriesContext(connection) as again:
+        selectors.digest_contexts(users_today=users_today)
+    assert len(again) == 6 < len(first)
 
 
 # --- who is due -----------------------------------------------------------------
@@ -259,11 +339,13 @@ def test_the_digest_and_the_reminders_page_list_the_same_active_reminders(alice)
     make_reminder(contact=archived, kind="check_in", due_on=TODAY)
 
     digest = selectors.digest_context(user=alice, today=TODAY)
-    in_digest = {item.reminder_id for s in digest.sections for item in s.items}
+    in_focus = {item.reminder_id for item in digest.focus}
     page = reminder_list_due(owner=alice, today=TODAY)
     on_page = {r.pk for r in page["overdue"] + page["today"]}
-    assert in_digest == on_page
-    assert len(in_digest) == 3 * 4  # open -3, open 0, snooze ended today, snooze ended yesterday
+    assert len(on_page) == 3 * 4  # open -3, open 0, snooze ended today, snooze ended yesterday
+    # Today's focus is some of them; the digest counts the rest as waiting.
+    assert in_focus <= on_page and len(in_focus) == alice.profile.daily_focus
+    assert len(in_focus) + digest.waiting == len(on_page)
 
 
 # --- who is due: the rule decides -------------------------------------------------

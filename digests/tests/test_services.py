@@ -56,11 +56,12 @@ def test_digest_arrives_multipart_with_the_networks_items_and_unsubscribe_header
             assert name in text
         for name in NOT_LISTED:
             assert name not in text
-        assert "15 days overdue" in text
+        assert "overdue" not in text
+        assert "no interaction logged since you added them 7 years ago · strong tie" in text  # Ada
         assert "Turns 35 on Sun 28 Feb" in text  # Feb 29 birthday, common year, in 3 days
         assert "7 years at Navy on Mon 1 Mar" in text
         assert f"{settings.SITE_URL}/contacts/{net.ada.pk}/" in text
-    assert message["Subject"] == "Keepwarm: 5 people to keep warm (Ada Lovelace and 4 more)"
+    assert message["Subject"] == "3 people to keep warm today: Bert, Carla and 1 more"
     assert re.fullmatch(
         r"<https?://[^>]+/unsubscribe/[^>]+>, <mailto:[^>]+\?subject=unsubscribe>",
         str(message["List-Unsubscribe"]).strip(),
@@ -68,7 +69,7 @@ def test_digest_arrives_multipart_with_the_networks_items_and_unsubscribe_header
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["X-Keepwarm-Digest"] == PERIOD
-    # Each actionable item has Done and Snooze links; three reminders here.
+    # Each of today's focus has Done and Snooze links; three reminders here.
     assert len(re.findall(r"/digest/a/[^\s\"<]+", body["text/plain"])) == 6
     log = DigestLog.objects.get(user=alice, period=PERIOD)
     assert log.sent_at is not None and log.item_count == 5 and log.attempts == 1 and log.last_error == ""
@@ -82,8 +83,8 @@ def test_links_in_the_delivered_email_work(alice, client, smtp_server):
     unsubscribe_url = re.search(r"Unsubscribe from digests: (\S+)", text).group(1)
 
     assert client.post(urlsplit(done_url).path).status_code == 200
-    net.check_in.refresh_from_db()
-    assert net.check_in.status == "done"
+    net.follow_up.refresh_from_db()  # the first of today's focus: the follow-up you promised
+    assert net.follow_up.status == "done"
     assert client.post(urlsplit(unsubscribe_url).path).status_code == 200
     alice.profile.refresh_from_db()
     assert alice.profile.digest_frequency == "off"

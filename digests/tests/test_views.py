@@ -44,7 +44,7 @@ def test_preview_shows_ones_own_digest_only(alice_client, alice, bob):
     response = alice_client.get(reverse("digest_preview"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Ada Lovelace" in page and "Due today" in page
+    assert "Ada Lovelace" in page and "due today (6-month rhythm)" in page
     assert "Bobs Secret" not in page
     assert response.context["digest"].item_count == 1
 
