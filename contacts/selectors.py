@@ -204,17 +204,26 @@ RECONNECT_COLUMNS = (
 )
 
 
-def dormant_queryset(*, owner: User, today: date) -> QuerySet[Contact]:
-    """The owner's dormant ties: not archived, no interaction for `Profile.dormant_months`
-    (never talked: added that long ago), not hidden ("not now", snoozed) until after today."""
-    cutoff = today - relativedelta(months=owner.profile.dormant_months)
+def dormant_q(*, today: date, months: int) -> Q:
+    """Dormant on `today`: not archived, no interaction for `months` (never talked: added
+    that long ago), not hidden ("not now", snoozed) until after today."""
+    cutoff = today - relativedelta(months=months)
     added_before = datetime.combine(
         cutoff + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
     )
-    return Contact.objects.filter(owner=owner, archived=False).filter(
-        Q(last_interaction_on__lte=cutoff) | Q(last_interaction_on__isnull=True, created_at__lt=added_before),
-        Q(reconnect_hidden_until__isnull=True) | Q(reconnect_hidden_until__lte=today),
+    return (
+        Q(archived=False)
+        & (
+            Q(last_interaction_on__lte=cutoff)
+            | Q(last_interaction_on__isnull=True, created_at__lt=added_before)
+        )
+        & (Q(reconnect_hidden_until__isnull=True) | Q(reconnect_hidden_until__lte=today))
     )
+
+
+def dormant_queryset(*, owner: User, today: date) -> QuerySet[Contact]:
+    """The owner's dormant ties (`dormant_q` with their `Profile.dormant_months`)."""
+    return Contact.objects.filter(dormant_q(today=today, months=owner.profile.dormant_months), owner=owner)
 
 
 def reconnect_list(*, owner: User, today: date, limit: int, offset: int = 0) -> tuple[list[Contact], bool]:

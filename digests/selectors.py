@@ -20,6 +20,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from contacts.models import Contact
+from contacts.selectors import dormant_q
 from crm.models import DigestFrequency, Profile, profile_zone
 from reminders import focus
 from reminders import rules as date_rules
@@ -30,8 +31,6 @@ from . import rules, tokens
 
 # Missed birthdays/anniversaries stay in the digest this long if left open.
 RECENT_EVENT_DAYS = 7
-# A weak tie seen within this many days is not a "reconnect" suggestion.
-RECONNECT_QUIET_DAYS = 90
 RECONNECT_POOL = 5
 # An email is read in a minute: the upcoming birthdays and anniversaries list the
 # first ones and count the rest (the backlog is only counted: "N more waiting").
@@ -52,7 +51,6 @@ _REMINDER_FIELDS = (
     "detail",
     "focus_on",
 )
-TagThrough = Contact.tags.through
 
 FOCUS_TITLE = "Today\u2019s focus"  # a typographic apostrophe: no HTML escape, same in both parts
 _SECTION_TITLES = {
@@ -290,53 +288,6 @@ def _reminders(condition: Q, active: Q):
     )
 
 
-def _tag_cadences(contact_ids: list[int]) -> dict[int, list[int]]:
-    """The check-in cadences of these contacts' tags (the tags that carry one), in one query."""
-    found: dict[int, list[int]] = defaultdict(list)
-    if not contact_ids:
-        return found
-    for contact_id, cadence in TagThrough.objects.filter(
-        contact_id__in=contact_ids, tag__checkin_cadence_months__isnull=False
-    ).values_list("contact_id", "tag__checkin_cadence_months"):
-        found[contact_id].append(cadence)
-    return found
-
-
-def _focus_order(
-    picked: list[Reminder], *, profile: Profile, today: dt.date, tags: dict[int, list[int]]
-) -> list[tuple[focus.Ranked, Reminder]]:
-    """Today's open focus reminders in the focus order, each with its `focus.rank`
-    (the dashboard's order and words: the rank is computed there, never here)."""
-    zone = profile_zone(profile.timezone)
-    ranked = []
-    for reminder in picked:
-        contact = reminder.contact
-        cadence = date_rules.cadence_months(
-            contact_cadence=contact.checkin_cadence_months,
-            tag_cadences=tags.get(contact.pk, ()),
-            default=date_rules.default_cadence(
-                contact.tie_strength,
-                strong=profile.strong_cadence_months,
-                weak=profile.weak_cadence_months,
-            ),
-        )
-        place = focus.rank(
-            reminder_id=reminder.pk,
-            kind=reminder.kind,
-            due_on=reminder.due_on,
-            detail=reminder.detail,
-            tie_strength=contact.tie_strength,
-            cadence=cadence,
-            warmth=contact.warmth,
-            last_interaction_on=contact.last_interaction_on,
-            created_on=contact.created_at.astimezone(zone).date(),
-            today=today,
-        )
-        ranked.append((place, reminder))
-    ranked.sort(key=lambda pair: pair[0].key)
-    return ranked
-
-
 def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime | None = None) -> list[Digest]:
     """Digests for a batch of users, each for its own local `today`, in user id order.
 
@@ -404,7 +355,7 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
     today_focus: dict[int, list[Reminder]] = defaultdict(list)
     for uid, rows in reminders.items():
         today_focus[uid] = [r for r in rows if r.focus_on == users_today[uid] and r.active]
-    tags = _tag_cadences(sorted({r.contact_id for rows in today_focus.values() for r in rows}))
+    tags = focus.tag_cadences({r.contact_id for rows in today_focus.values() for r in rows})
 
     months = {(first + dt.timedelta(days=n)).month for n in range((horizon - first).days + 1)}
     events: dict[int, list[Contact]] = defaultdict(list)
@@ -415,24 +366,25 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
     ):
         events[contact.owner_id].append(contact)
 
-    quiet_since = first - dt.timedelta(days=RECONNECT_QUIET_DAYS)
-    # The RECONNECT_POOL longest-unseen weak ties per user with nothing due (someone
-    # in today's focus or waiting is not a "reconnect" suggestion), ranked in the database.
+    # The RECONNECT_POOL best-ranked dormant ties per user (contacts.selectors.dormant_q,
+    # reminders.ranking's reconnect rank: the dashboard's reconnect list), with nothing due
+    # (someone in today's focus or waiting is not a "reconnect" suggestion).
+    dormant = Q(pk__in=[])
+    by_day_and_months: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
+    for uid in ids:
+        if uid in profiles:
+            by_day_and_months[(users_today[uid], profiles[uid].dormant_months)].append(uid)
+    for (today, months), owners in by_day_and_months.items():
+        dormant |= Q(owner_id__in=owners) & dormant_q(today=today, months=months)
     ranked = (
-        Contact.objects.filter(owner_id__in=ids, archived=False, tie_strength="weak")
-        .only(*_CONTACT_FIELDS)
-        .exclude(checkin_cadence_months=0)
-        .filter(Q(last_interaction_on__isnull=True) | Q(last_interaction_on__lt=quiet_since))
+        Contact.objects.filter(dormant)
+        .only(*_CONTACT_FIELDS, "reconnect_score", "reconnect_why")
         .filter(~Exists(Reminder.objects.filter(active, contact_id=OuterRef("pk"))))
         .annotate(
             rank=Window(
                 RowNumber(),
                 partition_by=[F("owner_id")],
-                order_by=[
-                    F("last_interaction_on").asc(nulls_first=True),
-                    F("created_at").asc(),
-                    F("id").asc(),
-                ],
+                order_by=[F("reconnect_score").desc(), F("id").asc()],
             )
         )
         .filter(rank__lte=RECONNECT_POOL)
@@ -447,7 +399,7 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
         if user_id not in profiles:
             continue
         profile, today = profiles[user_id], users_today[user_id]
-        in_focus = _focus_order(today_focus.get(user_id, []), profile=profile, today=today, tags=tags)
+        in_focus = focus.rank_reminders(today_focus.get(user_id, []), profile=profile, today=today, tags=tags)
         built.append(
             _build(
                 profile=profile,
@@ -574,11 +526,15 @@ def _build(
     # the pool's query leaves them out).
     listed = {item.contact_id for item in focus_items} | {e.contact_id for e in events}
     candidates = [c for c in pool if c.pk not in listed]
-    pick = rules.pick_for_period(candidates, seed=f"{user.pk}:{period}")
+    # The best-ranked (the dashboard's first reconnect suggestion); among equals, one per period.
+    best = [c for c in candidates if c.reconnect_score == candidates[0].reconnect_score] if candidates else []
+    pick = rules.pick_for_period(best, seed=f"{user.pk}:{period}")
     reconnect = None
     if pick is not None:
         seen_on = pick.last_interaction_on
-        note = f"Last in touch {_day(seen_on)} {seen_on.year}" if seen_on else "No conversation logged yet"
+        note = pick.reconnect_why or (
+            f"Last in touch {_day(seen_on)} {seen_on.year}" if seen_on else "No conversation logged yet"
+        )
         reconnect = DigestItem(
             kind="reconnect",
             contact_id=pick.pk,

@@ -48,12 +48,6 @@ class Ranked:
     why: str
 
 
-@dataclass(frozen=True)
-class _Defaults:
-    strong: int
-    weak: int
-
-
 def _tag_cadences(contact_filter: Q) -> dict[int, list[int]]:
     found: dict[int, list[int]] = defaultdict(list)
     for contact_id, cadence in TagThrough.objects.filter(
@@ -91,7 +85,7 @@ def rank(
         )
     label = detail or ReminderKind(kind).label
     if kind == ReminderKind.FOLLOW_UP:
-        why = f"you promised to {label}" if label.startswith("follow up") else f"follow-up: {label}"
+        why = f"you promised to {label}" if label.startswith("follow up") else "a follow-up you promised"
     elif tier == ranking.TIER_TODAY:
         why = f"{label} — today" if due_on == today else label
     else:
@@ -99,46 +93,81 @@ def rank(
     return Ranked(ranking.focus_key(tier=tier, points=0.0, due_on=due_on, reminder_id=reminder_id), why)
 
 
+def _cadence(own: int | None, tags: Iterable[int], tie: str, profile: Profile) -> int:
+    return rules.cadence_months(
+        contact_cadence=own,
+        tag_cadences=tags,
+        default=rules.default_cadence(
+            tie, strong=profile.strong_cadence_months, weak=profile.weak_cadence_months
+        ),
+    )
+
+
 def _ranked_rows(
-    rows: list[tuple], *, today: date, defaults: _Defaults, tags: dict[int, list[int]], local_date
+    rows: list[tuple], *, today: date, profile: Profile, tags: dict[int, list[int]]
 ) -> list[tuple[Ranked, tuple]]:
+    """`_RANK_COLUMNS` rows in the focus order, each with its `Ranked`."""
+    local_date = _local_date_of(profile)
     ranked = []
     for row in rows:
         pk, contact_id, kind, due_on, detail, tie, own_cadence, heat, last, created_at = row
-        cadence = rules.cadence_months(
-            contact_cadence=own_cadence,
-            tag_cadences=tags.get(contact_id, ()),
-            default=rules.default_cadence(tie, strong=defaults.strong, weak=defaults.weak),
+        place = rank(
+            reminder_id=pk,
+            kind=kind,
+            due_on=due_on,
+            detail=detail,
+            tie_strength=tie,
+            cadence=_cadence(own_cadence, tags.get(contact_id, ()), tie, profile),
+            warmth=heat,
+            last_interaction_on=last,
+            created_on=local_date(created_at),
+            today=today,
         )
-        ranked.append(
-            (
-                rank(
-                    reminder_id=pk,
-                    kind=kind,
-                    due_on=due_on,
-                    detail=detail,
-                    tie_strength=tie,
-                    cadence=cadence,
-                    warmth=heat,
-                    last_interaction_on=last,
-                    created_on=local_date(created_at),
-                    today=today,
-                ),
-                row,
-            )
-        )
+        ranked.append((place, row))
     ranked.sort(key=lambda item: item[0].key)
     return ranked
 
 
-def _owner_setup(owner_id: int, *, lock: bool) -> tuple[Profile, _Defaults]:
+def rank_reminders(
+    reminders: list[Reminder], *, profile: Profile, today: date, tags: dict[int, list[int]]
+) -> list[tuple[Ranked, Reminder]]:
+    """Reminders (their contacts loaded) in the focus order, each with its `Ranked`:
+    the dashboard's and the digest's one order and words. `tags`: the contacts' tag
+    cadences (`tag_cadences`)."""
+    by_id = {r.pk: r for r in reminders}
+    rows = [
+        (
+            r.pk,
+            r.contact_id,
+            r.kind,
+            r.due_on,
+            r.detail,
+            r.contact.tie_strength,
+            r.contact.checkin_cadence_months,
+            r.contact.warmth,
+            r.contact.last_interaction_on,
+            r.contact.created_at,
+        )
+        for r in reminders
+    ]
+    return [
+        (place, by_id[row[0]]) for place, row in _ranked_rows(rows, today=today, profile=profile, tags=tags)
+    ]
+
+
+def tag_cadences(contact_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The check-in cadences of these contacts' tags (those that carry one), in one query."""
+    ids = list(contact_ids)
+    return _tag_cadences(Q(contact_id__in=ids)) if ids else {}
+
+
+def _owner_profile(owner_id: int, *, lock: bool) -> Profile:
     queryset = Profile.objects.filter(user_id=owner_id)
     if lock:
         queryset = queryset.select_for_update()
-    profile = queryset.only(
+    return queryset.only(
         "user_id", "timezone", "daily_focus", "strong_cadence_months", "weak_cadence_months"
     ).get()
-    return profile, _Defaults(profile.strong_cadence_months, profile.weak_cadence_months)
 
 
 def _local_date_of(profile: Profile):
@@ -155,7 +184,7 @@ def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
     twice the people.
     """
     with transaction.atomic():
-        profile, defaults = _owner_setup(owner_id, lock=True)
+        profile = _owner_profile(owner_id, lock=True)
         want = profile.daily_focus if want is None else want
         picked = set(
             Reminder.objects.filter(owner_id=owner_id, focus_on=today).values_list("contact_id", flat=True)
@@ -174,9 +203,7 @@ def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
             return len(picked)
         tags = _tag_cadences(Q(contact__owner_id=owner_id))
         chosen: list[int] = []
-        for _ranked, row in _ranked_rows(
-            rows, today=today, defaults=defaults, tags=tags, local_date=_local_date_of(profile)
-        ):
+        for _ranked, row in _ranked_rows(rows, today=today, profile=profile, tags=tags):
             contact_id = row[1]
             if contact_id in picked:
                 continue  # one row per person: their first-ranked reminder
@@ -215,35 +242,16 @@ class Focus:
 
 def focus_today(*, owner_id: int, today: date) -> Focus:
     """Today's focus as picked (`focus_pick` first), in rank order; four queries."""
-    profile, defaults = _owner_setup(owner_id, lock=False)
+    profile = _owner_profile(owner_id, lock=False)
     picked = list(
         Reminder.objects.filter(owner_id=owner_id, focus_on=today).select_related("contact").order_by("id")
     )
     is_active = Reminder.objects.active(today).filter(owner_id=owner_id)
     open_ids = set(is_active.filter(focus_on=today).values_list("id", flat=True)) if picked else set()
     total = is_active.order_by().count()
-    tags = _tag_cadences(Q(contact_id__in=[r.contact_id for r in picked])) if picked else {}
-    rows = [
-        (
-            r.pk,
-            r.contact_id,
-            r.kind,
-            r.due_on,
-            r.detail,
-            r.contact.tie_strength,
-            r.contact.checkin_cadence_months,
-            r.contact.warmth,
-            r.contact.last_interaction_on,
-            r.contact.created_at,
-        )
-        for r in picked
-    ]
-    by_id = {r.pk: r for r in picked}
+    tags = tag_cadences({r.contact_id for r in picked})
     items, done = [], []
-    for ranked, row in _ranked_rows(
-        rows, today=today, defaults=defaults, tags=tags, local_date=_local_date_of(profile)
-    ):
-        reminder = by_id[row[0]]
+    for ranked, reminder in rank_reminders(picked, profile=profile, today=today, tags=tags):
         reminder.why = ranked.why
         (items if reminder.pk in open_ids else done).append(reminder)
     return Focus(items=items, done=done, waiting=max(0, total - len(items)))

@@ -4,8 +4,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from contacts.models import Contact
-from contacts.tests.factories import make_contact, make_reminder
+from contacts.tests.factories import make_contact, make_interaction, make_reminder
 from reminders.models import Reminder
+from reminders.services import contacts_schedule_refresh
 
 # A Thursday in a common year: Feb 29 birthdays fall on Sunday Feb 28, in 3 days.
 TODAY = dt.date(2027, 2, 25)
@@ -19,7 +20,7 @@ class Network:
     carla: Contact  # new role: job change due today
     leap: Contact  # born Feb 29 1992: turns 35 on Sun Feb 28 2027
     grace: Contact  # started Mar 1 2020: 7 years on Mon Mar 1
-    dora: Contact  # weak tie never contacted: the reconnect suggestion
+    dora: Contact  # weak tie, helped you in 2024, dormant since: the best reconnect suggestion
     check_in: Reminder
     follow_up: Reminder
     job_change: Reminder
@@ -36,6 +37,8 @@ def make_network(owner) -> Network:
     leap = person("Leap", "Dayborn", birthday_month=2, birthday_day=29, birthday_year=1992)
     grace = person("Grace", "Hopper", company="Navy", title="Rear Admiral", started_on=dt.date(2020, 3, 1))
     dora = person("Dora", "Distant", tie_strength="weak")
+    make_interaction(contact=dora, occurred_on=dt.date(2024, 5, 2), exchange="asked")
+    contacts_schedule_refresh(contact_ids=[dora.pk])  # her warmth and reconnect rank
     network = Network(
         ada=ada,
         bert=bert,

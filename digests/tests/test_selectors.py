@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from contacts.tests.factories import make_contact, make_reminder, make_user
 from crm.models import profile_zone
 from digests import rules, selectors
-from digests.tests.fixtures import NOT_LISTED, TODAY, make_network
+from digests.tests.fixtures import EARLY, NOT_LISTED, TODAY, make_network
 from reminders import focus
 from reminders.models import Reminder
 from reminders.selectors import reminder_list_due
@@ -117,7 +117,7 @@ def test_someone_waiting_is_not_the_reconnect_pick(alice):
     make_reminder(contact=promised, kind="follow_up", due_on=TODAY)  # today's focus
     waiting = make_contact(owner=alice, first_name="Weak", last_name="Waiting", tie_strength="weak")
     make_reminder(contact=waiting, kind="check_in", due_on=TODAY - dt.timedelta(days=40))
-    make_contact(owner=alice, first_name="Weak", last_name="Quiet", tie_strength="weak")
+    make_contact(owner=alice, first_name="Weak", last_name="Quiet", tie_strength="weak", created_at=EARLY)
     digest = selectors.digest_context(user=alice, today=TODAY)
     assert focus_names(digest) == ["Promised Call"] and digest.waiting == 1
     assert digest.reconnect is not None and digest.reconnect.name == "Weak Quiet"
@@ -370,3 +370,21 @@ def test_who_is_due_is_exactly_whom_the_rule_says(db, hour_utc):
         )
     ]
     assert selectors.users_due_for_digest(now=now) == expected
+
+
+def test_the_reconnect_pick_is_the_dashboards_first_reconnect_suggestion(alice):
+    from contacts.selectors import reconnect_list
+    from contacts.tests.factories import make_interaction
+    from reminders.services import contacts_schedule_refresh
+
+    people = []
+    for n, (title, exchange) in enumerate([("Engineer", None), ("VP Sales", "asked"), ("Analyst", "gave")]):
+        contact = make_contact(owner=alice, first_name=f"Old{n}", title=title, created_at=EARLY)
+        make_interaction(contact=contact, occurred_on=dt.date(2023, 3, 1), exchange=exchange)
+        people.append(contact.pk)
+    contacts_schedule_refresh(contact_ids=people)
+    best = reconnect_list(owner=alice, today=TODAY, limit=1)[0][0]
+    digest = selectors.digest_context(user=alice, today=TODAY)
+    assert best.first_name == "Old1"  # helped you, senior: the evidence ranks them first
+    assert digest.reconnect.contact_id == best.pk
+    assert "helped you in 2023" in digest.reconnect.note

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.tests.factories import make_contact, make_reminder, make_user
+from contacts.tests.factories import make_contact, make_interaction, make_reminder, make_user
 from digests import tokens
+from reminders.services import contacts_schedule_refresh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +35,16 @@ def _network(user):
         title="Admiral",
         started_on=started,
     )
-    make_contact(owner=user, first_name="Dora", last_name="Distant", tie_strength="weak", title="Designer")
+    dora = make_contact(
+        owner=user,
+        first_name="Dora",
+        last_name="Distant",
+        tie_strength="weak",
+        title="Designer",
+        created_at=timezone.now() - dt.timedelta(days=1500),
+    )
+    make_interaction(contact=dora, occurred_on=today - dt.timedelta(days=800), exchange="mutual")
+    contacts_schedule_refresh(contact_ids=[dora.pk])  # dormant with history: the reconnect pick
     return check_in
 
 
@@ -49,10 +59,11 @@ def test_preview_then_one_click_done_then_unsubscribe(page, live_server, login, 
     frame = page.frame_locator("iframe[title='Digest email']")
     for name in ["Ada Lovelace", "Bert Follower", "Cleo Birthday", "Grace Hopper", "Dora Distant"]:
         assert frame.get_by_text(name, exact=False).first.is_visible()
-    assert "4 people to keep warm" in page.get_by_test_id("digest-subject").inner_text()
+    # The digest leads with today's focus: the follow-up promised, then the check-in.
+    assert "2 people to keep warm today: Bert and Ada" in page.get_by_test_id("digest-subject").inner_text()
     screenshot(page, "digest_preview")
 
-    done_href = frame.get_by_role("link", name="Done").first.get_attribute("href")
+    done_href = frame.get_by_role("link", name="Done").nth(1).get_attribute("href")  # Ada's check-in
     page.goto(live_server.url + urlsplit(done_href).path)  # SITE_URL is not the live server's
     assert page.get_by_role("button", name="Mark done").is_visible()
     screenshot(page, "digest_action_confirm")
