@@ -69,9 +69,23 @@ def rank(
     last_interaction_on: date | None,
     created_on: date,
     today: date,
+    explain: bool = True,
 ) -> Ranked:
-    """One due reminder's place in the focus order and the words saying why it is there."""
+    """One due reminder's place in the focus order and the words saying why it is there
+    (without `explain`, the place alone: picking sorts every active reminder, words
+    are only needed for the few picked)."""
     tier = ranking.focus_tier(kind=kind, due_on=due_on, today=today)
+    if not explain:
+        points = 0.0
+        if kind == ReminderKind.CHECK_IN:
+            points = ranking.check_in_points(
+                strong=tie_strength == "strong",
+                due_on=due_on,
+                today=today,
+                cadence_months=cadence,
+                warmth=warmth,
+            )
+        return Ranked(ranking.focus_key(tier=tier, points=points, due_on=due_on, reminder_id=reminder_id), "")
     if kind == ReminderKind.CHECK_IN:
         priority = ranking.check_in_priority(
             strong=tie_strength == "strong", due_on=due_on, today=today, cadence_months=cadence, warmth=warmth
@@ -104,7 +118,7 @@ def _cadence(own: int | None, tags: Iterable[int], tie: str, profile: Profile) -
 
 
 def _ranked_rows(
-    rows: list[tuple], *, today: date, profile: Profile, tags: dict[int, list[int]]
+    rows: list[tuple], *, today: date, profile: Profile, tags: dict[int, list[int]], explain: bool = True
 ) -> list[tuple[Ranked, tuple]]:
     """`_RANK_COLUMNS` rows in the focus order, each with its `Ranked`."""
     local_date = _local_date_of(profile)
@@ -122,6 +136,7 @@ def _ranked_rows(
             last_interaction_on=last,
             created_on=local_date(created_at),
             today=today,
+            explain=explain,
         )
         ranked.append((place, row))
     ranked.sort(key=lambda item: item[0].key)
@@ -203,7 +218,7 @@ def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
             return len(picked)
         tags = _tag_cadences(Q(contact__owner_id=owner_id))
         chosen: list[int] = []
-        for _ranked, row in _ranked_rows(rows, today=today, profile=profile, tags=tags):
+        for _ranked, row in _ranked_rows(rows, today=today, profile=profile, tags=tags, explain=False):
             contact_id = row[1]
             if contact_id in picked:
                 continue  # one row per person: their first-ranked reminder

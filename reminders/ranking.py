@@ -58,6 +58,13 @@ def _rhythm(cadence_months: int) -> str:
     return f"{cadence_months}-month rhythm"
 
 
+def check_in_points(*, strong: bool, due_on: date, today: date, cadence_months: int, warmth: int) -> float:
+    """`check_in_priority`'s number alone (what picking the focus sorts thousands by)."""
+    cadence_days = max(cadence_months, 1) * DAYS_PER_MONTH
+    late = min(max((today - due_on).days, 0) / cadence_days, 1.0)
+    return (40.0 if strong else 0.0) + 30.0 * late + 30.0 * max(0, min(warmth, 100)) / 100
+
+
 def check_in_priority(
     *, strong: bool, due_on: date, today: date, cadence_months: int, warmth: int
 ) -> Priority:
@@ -66,9 +73,9 @@ def check_in_priority(
     warmth (up to 30: a relationship still warm is the cheapest one to keep warm).
     """
     overdue_days = (today - due_on).days
-    cadence_days = max(cadence_months, 1) * DAYS_PER_MONTH
-    late = min(max(overdue_days, 0) / cadence_days, 1.0)
-    points = (40.0 if strong else 0.0) + 30.0 * late + 30.0 * max(0, min(warmth, 100)) / 100
+    points = check_in_points(
+        strong=strong, due_on=due_on, today=today, cadence_months=cadence_months, warmth=warmth
+    )
     words = ["strong tie" if strong else "weak tie"]
     if overdue_days <= 0:
         words.append(f"due today ({_rhythm(cadence_months)})")

@@ -254,8 +254,14 @@ def humanize_since(then: date, today: date) -> str:
     return span_between(then, today) + " ago"
 
 
+@lru_cache(maxsize=8192)
 def span_between(start: date, end: date) -> str:
-    """'5 days', '3 weeks', '4 months', '2 years' (Django's timesince, one unit)."""
+    """'5 days', '3 weeks', '4 months', '2 years' (Django's timesince, one unit).
+
+    Memoised: the warmth of 100,000 contacts asks it for a few thousand distinct
+    (date, today) pairs, and timesince (with its translation lookups) was over half
+    of the refresh's time. The app speaks one language, so the words do not vary.
+    """
     return timesince(start, end, depth=1).replace("\xa0", " ")
 
 

@@ -183,17 +183,22 @@ def facts_window(today: date) -> tuple[date, date]:
     return today - rules._years(1), today - rules._years(2)
 
 
-def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int, ContactFacts]:
+def _chunk_facts(
+    rows: list[dict], clocks: dict[int, "OwnerClock"], *, scores: bool = True
+) -> dict[int, ContactFacts]:
     """A few aggregate queries for a chunk of contacts (never one per contact).
 
     The 12/24-month windows are counted from the latest `today` among the chunk's
-    owners (their zones differ by a day at most).
+    owners (their zones differ by a day at most). Without `scores`, only what the
+    check-in rule needs (last interaction, last closed check-in, tag cadences).
     """
     contact_ids = sorted(row["id"] for row in rows)
     in_chunk = _ids_q("contact_id", contact_ids)
     since_12, since_24 = facts_window(max(clock.today for clock in clocks.values()))
     occurred = "interaction__occurred_on"
     exchange = "interaction__exchange"
+    if not scores:
+        return _check_in_facts(in_chunk, rows)
     stats = {
         contact_id: rest
         for contact_id, *rest in Through.objects.filter(in_chunk)
@@ -224,22 +229,8 @@ def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int,
             "helped",
         )
     }
-    last_closed_at = dict(
-        Reminder.objects.filter(
-            in_chunk,
-            kind=ReminderKind.CHECK_IN,
-            status__in=CLOSED_STATES,
-            completed_at__isnull=False,
-        )
-        .values("contact_id")
-        .annotate(last=Max("completed_at"))
-        .values_list("contact_id", "last")
-    )
-    tag_cadences: dict[int, list[int]] = defaultdict(list)
-    for contact_id, cadence in TagThrough.objects.filter(
-        in_chunk, tag__checkin_cadence_months__isnull=False
-    ).values_list("contact_id", "tag__checkin_cadence_months"):
-        tag_cadences[contact_id].append(cadence)
+    last_closed_at = _last_closed_at(in_chunk)
+    tag_cadences = _tag_cadences_of(in_chunk)
     introducer_ids = {row["introduced_by_id"] for row in rows if row["introduced_by_id"]}
     introducers = (
         {
@@ -295,6 +286,51 @@ def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int,
     return facts
 
 
+def _check_in_facts(in_chunk: Q, rows: list[dict]) -> dict[int, ContactFacts]:
+    last_interaction = dict(
+        Through.objects.filter(in_chunk)
+        .values("contact_id")
+        .annotate(last=Max("interaction__occurred_on"))
+        .values_list("contact_id", "last")
+    )
+    closed = _last_closed_at(in_chunk)
+    tags = _tag_cadences_of(in_chunk)
+    facts = {}
+    for row in rows:
+        pk = row["id"]
+        last, done, cadences = last_interaction.get(pk), closed.get(pk), tags.get(pk)
+        if last is None and done is None and not cadences:
+            facts[pk] = NO_FACTS
+        else:
+            facts[pk] = ContactFacts(
+                last_interaction_on=last, last_closed_at=done, tag_cadences=tuple(cadences or ())
+            )
+    return facts
+
+
+def _last_closed_at(in_chunk: Q) -> dict[int, datetime]:
+    return dict(
+        Reminder.objects.filter(
+            in_chunk,
+            kind=ReminderKind.CHECK_IN,
+            status__in=CLOSED_STATES,
+            completed_at__isnull=False,
+        )
+        .values("contact_id")
+        .annotate(last=Max("completed_at"))
+        .values_list("contact_id", "last")
+    )
+
+
+def _tag_cadences_of(in_chunk: Q) -> dict[int, list[int]]:
+    tag_cadences: dict[int, list[int]] = defaultdict(list)
+    for contact_id, cadence in TagThrough.objects.filter(
+        in_chunk, tag__checkin_cadence_months__isnull=False
+    ).values_list("contact_id", "tag__checkin_cadence_months"):
+        tag_cadences[contact_id].append(cadence)
+    return tag_cadences
+
+
 def _shared_company(row: dict, clock: "OwnerClock", facts: ContactFacts) -> str:
     """The first of the contact's companies (current, then past) that the user worked at too."""
     if not clock.companies:
@@ -305,10 +341,15 @@ def _shared_company(row: dict, clock: "OwnerClock", facts: ContactFacts) -> str:
     return ""
 
 
-def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, created_on: date) -> Schedule:
+def contact_schedule(
+    row: dict, clock: "OwnerClock", facts: ContactFacts, created_on: date, *, scores: bool = True
+) -> Schedule:
     """One contact's next check-in, warmth and reconnect rank on the clock's today.
 
-    Raises ValueError/OverflowError for a date the rules cannot compute with.
+    Without `scores`, the warmth and reconnect rank stay as the row has them (the
+    job's later runs of a day: they were computed by its first run, and every change
+    to a contact since refreshed them). Raises ValueError/OverflowError for a date
+    the rules cannot compute with.
     """
     cadence = rules.cadence_months(
         contact_cadence=row["checkin_cadence_months"],
@@ -326,6 +367,8 @@ def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, create
             cadence=cadence,
             staggered_on=row["first_check_in_on"],
         )
+    if not scores:
+        return Schedule(last, due, *(row[name] for name in SCHEDULE_COLUMNS[2:]))
     first = facts.first_interaction_on
     heat = warmth.warmth(
         warmth.WarmthFacts(
@@ -454,7 +497,8 @@ def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | Non
                 continue
             if schedule != _row_schedule(row):
                 changed.append((schedule, row["id"]))
-        _write_schedule(changed)
+        with transaction.atomic():  # one commit per chunk, not one per row (SQLite autocommit)
+            _write_schedule(changed)
 
 
 def owner_schedule_refresh(*, owner_id: int) -> None:
@@ -596,7 +640,10 @@ def _generate_chunk(
     rows: list[dict], clocks: dict[int, OwnerClock], result: RunResult, *, now: datetime
 ) -> None:
     ids = [row["id"] for row in rows]
-    facts = _chunk_facts(rows, clocks)
+    # Warmth decays by the day: the first run of a user's day recomputes it (and the
+    # reconnect rank); the day's later runs reuse it (contact changes refresh it anyway).
+    fresh_day = {owner_id for owner_id, clock in clocks.items() if clock.last_run_on != clock.today}
+    facts = _chunk_facts(rows, clocks, scores=any(row["owner_id"] in fresh_day for row in rows))
     open_check_ins = set(
         Reminder.objects.filter(
             _ids_q("contact_id", ids), kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
@@ -608,7 +655,9 @@ def _generate_chunk(
         clock = clocks[row["owner_id"]]
         try:
             created_on = clock.local_date(row["created_at"])
-            schedule = contact_schedule(row, clock, facts[row["id"]], created_on)
+            schedule = contact_schedule(
+                row, clock, facts[row["id"]], created_on, scores=row["owner_id"] in fresh_day
+            )
             if schedule != _row_schedule(row):
                 changed.append((schedule, row["id"]))
             if row["archived"]:

@@ -346,3 +346,30 @@ def test_seniority_takes_the_highest_match_and_ignores_case():
     assert ranking.seniority("senior vice president") == 2
     assert ranking.seniority("FOUNDER and lead engineer") == 3
     assert ranking.seniority(None) == 0
+
+
+@given(
+    kind=st.sampled_from(["check_in", "follow_up", "birthday", "work_anniversary", "job_change"]),
+    overdue=st.integers(-3, 2000),
+    strong=st.booleans(),
+    cadence=st.integers(0, 24),
+    heat=st.integers(0, 100),
+)
+def test_the_pick_sorts_by_the_same_key_as_the_explained_rank(kind, overdue, strong, cadence, heat):
+    """focus_pick ranks without words (`explain=False`): the same place as with them."""
+    from reminders import focus
+
+    today = date(2026, 11, 26)
+    args = dict(
+        reminder_id=7,
+        kind=kind,
+        due_on=today - timedelta(days=overdue),
+        detail="",
+        tie_strength="strong" if strong else "weak",
+        cadence=cadence,
+        warmth=heat,
+        last_interaction_on=None,
+        created_on=today - timedelta(days=3000),
+        today=today,
+    )
+    assert focus.rank(**args, explain=False).key == focus.rank(**args).key

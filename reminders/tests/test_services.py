@@ -190,3 +190,19 @@ def test_unknown_time_zone_is_refused(db):
     with pytest.raises(ValidationError) as info:
         profile.full_clean()
     assert "is not a known time zone" in str(info.value.message_dict["timezone"])
+
+
+def test_warmth_is_recomputed_on_the_first_run_of_a_day_not_on_its_later_runs(alice):
+    from contacts.models import Contact
+
+    contact = make_contact(owner=alice, created_at=CREATED)
+    make_interaction(contact=contact, occurred_on=date(2026, 6, 1))
+    services.reminders_generate(today=date(2026, 7, 1), user_ids=[alice.pk])
+    first = Contact.objects.get(pk=contact.pk).warmth
+    # A later run the same day reuses it, even if it is stale (written behind the job's back).
+    Contact.objects.filter(pk=contact.pk).update(warmth=99)
+    services.reminders_generate(today=date(2026, 7, 1), user_ids=[alice.pk])
+    assert Contact.objects.get(pk=contact.pk).warmth == 99
+    # The next day's first run recomputes it: it has decayed a day more than the first one's.
+    services.reminders_generate(today=date(2026, 9, 1), user_ids=[alice.pk])
+    assert Contact.objects.get(pk=contact.pk).warmth < first
