@@ -28,11 +28,13 @@ def _years(n: int) -> relativedelta:
 LEAP_ANCHOR_YEAR = 2000
 
 
+@lru_cache(maxsize=16384)
 def next_check_in(base: date, cadence_months: int) -> date:
     """Return the date `cadence_months` calendar months after `base`.
 
     31 Jan + 1 month is 28/29 Feb, never 2 or 3 Mar (relativedelta clips to the
-    month's last day).
+    month's last day). Memoised: 100,000 contacts share a few thousand (base,
+    cadence) pairs, and relativedelta's addition was a tenth of the job's time.
     """
     if cadence_months < 1:
         raise ValueError("cadence_months must be at least 1")

@@ -331,7 +331,7 @@ def _tag_cadences_of(in_chunk: Q) -> dict[int, list[int]]:
     return tag_cadences
 
 
-def _shared_company(row: dict, clock: "OwnerClock", facts: ContactFacts) -> str:
+def shared_company(row: dict, clock: "OwnerClock", facts: ContactFacts) -> str:
     """The first of the contact's companies (current, then past) that the user worked at too."""
     if not clock.companies:
         return ""
@@ -341,38 +341,36 @@ def _shared_company(row: dict, clock: "OwnerClock", facts: ContactFacts) -> str:
     return ""
 
 
-def contact_schedule(
-    row: dict, clock: "OwnerClock", facts: ContactFacts, created_on: date, *, scores: bool = True
-) -> Schedule:
-    """One contact's next check-in, warmth and reconnect rank on the clock's today.
-
-    Without `scores`, the warmth and reconnect rank stay as the row has them (the
-    job's later runs of a day: they were computed by its first run, and every change
-    to a contact since refreshed them). Raises ValueError/OverflowError for a date
-    the rules cannot compute with.
-    """
-    cadence = rules.cadence_months(
+def contact_cadence(row: dict, clock: "OwnerClock", facts: ContactFacts) -> int:
+    """The contact's effective check-in cadence (its own, its tags', the profile's default)."""
+    return rules.cadence_months(
         contact_cadence=row["checkin_cadence_months"],
         tag_cadences=facts.tag_cadences,
         default=clock.default_cadence(row["tie_strength"]),
     )
+
+
+def contact_check_in(
+    row: dict, clock: "OwnerClock", facts: ContactFacts, created_on: date, cadence: int
+) -> date | None:
+    """The contact's next check-in (None: archived, or never)."""
+    if row["archived"]:
+        return None
     closed_at = facts.last_closed_at
-    last = facts.last_interaction_on
-    due = None
-    if not row["archived"]:
-        due = rules.check_in_due(
-            created_on=created_on,
-            last_interaction_on=last,
-            last_closed_on=clock.local_date(closed_at) if closed_at else None,
-            cadence=cadence,
-            staggered_on=row["first_check_in_on"],
-        )
-    if not scores:
-        return Schedule(last, due, *(row[name] for name in SCHEDULE_COLUMNS[2:]))
+    return rules.check_in_due(
+        created_on=created_on,
+        last_interaction_on=facts.last_interaction_on,
+        last_closed_on=clock.local_date(closed_at) if closed_at else None,
+        cadence=cadence,
+        staggered_on=row.get("first_check_in_on"),
+    )
+
+
+def contact_warmth(facts: ContactFacts, *, cadence: int, created_on: date, today: date) -> warmth.Warmth:
     first = facts.first_interaction_on
-    heat = warmth.warmth(
+    return warmth.warmth(
         warmth.WarmthFacts(
-            last_interaction_on=last,
+            last_interaction_on=facts.last_interaction_on,
             cadence_months=cadence,
             interactions_12m=facts.interactions_12m,
             interactions_24m=facts.interactions_24m,
@@ -382,14 +380,17 @@ def contact_schedule(
             mutual=facts.mutual,
             conversations=facts.conversations,
         ),
-        clock.today,
+        today,
     )
-    revive = ranking.reconnect_score(
+
+
+def contact_reconnect(row: dict, clock: "OwnerClock", facts: ContactFacts) -> ranking.Reconnect:
+    return ranking.reconnect_score(
         ranking.ReconnectFacts(
             conversations=facts.conversations,
-            last_interaction_on=last,
+            last_interaction_on=facts.last_interaction_on,
             introducer=facts.introducer,
-            shared_company=_shared_company(row, clock, facts),
+            shared_company=shared_company(row, clock, facts),
             they_helped_on=facts.they_helped_on,
             you_gave=facts.gave,
             was_strong=row["tie_strength"] == "strong",
@@ -397,6 +398,26 @@ def contact_schedule(
         ),
         clock.today,
     )
+
+
+def contact_schedule(
+    row: dict, clock: "OwnerClock", facts: ContactFacts, created_on: date, *, scores: bool = True
+) -> Schedule:
+    """One contact's next check-in, warmth and reconnect rank on the clock's today
+    (`contact_cadence`, `contact_check_in`, `contact_warmth`, `contact_reconnect`).
+
+    Without `scores`, the warmth and reconnect rank stay as the row has them (the
+    job's later runs of a day: they were computed by its first run, and every change
+    to a contact since refreshed them). Raises ValueError/OverflowError for a date
+    the rules cannot compute with.
+    """
+    cadence = contact_cadence(row, clock, facts)
+    due = contact_check_in(row, clock, facts, created_on, cadence)
+    last = facts.last_interaction_on
+    if not scores:
+        return Schedule(last, due, *(row[name] for name in SCHEDULE_COLUMNS[2:]))
+    heat = contact_warmth(facts, cadence=cadence, created_on=created_on, today=clock.today)
+    revive = contact_reconnect(row, clock, facts)
     return Schedule(last, due, heat.score, heat.why[:255], revive.score, revive.why[:255])
 
 

@@ -3,7 +3,7 @@
 A new contact's schedule columns (`reminders.services.SCHEDULE_COLUMNS`: last
 interaction, next check-in, warmth, reconnect rank) are written with its INSERT rather
 than by `contacts_schedule_refresh` afterwards (which would rewrite every new row a
-second time). They come from the engine's own `contact_schedule` with the same facts
+second time). They come from the engine's own parts of `contact_schedule` with the same facts
 and the engine's view of the owner (`OwnerClock`: time zone, cadence defaults, past
 companies), so the two cannot drift; a test pins that a refresh after an import
 changes nothing. The facts of a new contact are few: its creation time, its tags'
@@ -16,6 +16,7 @@ of `first_check_in_on` and `next_check_in` for the new contacts, after the last 
 A JSON backup keeps its own dates and is not staggered.
 """
 
+from array import array
 from datetime import date, datetime
 
 from django.db import connection
@@ -23,91 +24,143 @@ from django.db import connection
 from contacts.models import Contact
 from crm.models import company_key
 from reminders import ranking, rules
-from reminders.services import ContactFacts, OwnerClock, Schedule, contact_schedule, facts_window
+from reminders.services import (
+    ContactFacts,
+    OwnerClock,
+    Schedule,
+    contact_cadence,
+    contact_check_in,
+    contact_reconnect,
+    contact_warmth,
+    facts_window,
+)
 
 from .index import OwnerIndex
 
+STAGGER_BATCH = 5000
+
 
 class FirstSchedule:
-    """The schedule of new contacts, memoised by the facts it depends on.
+    """The schedule of new contacts, each part memoised by the facts it depends on.
 
-    100,000 LinkedIn rows hold a few thousand distinct (creation, connection, cadence,
-    seniority) combinations: the rules run once per combination.
+    100,000 LinkedIn rows hold a few thousand distinct connection dates, a handful of
+    cadences and seniority levels: the engine's rules (`contact_cadence`,
+    `contact_check_in`, `contact_warmth`, `contact_reconnect`) run once per distinct
+    combination of what each reads, not once per row.
     """
 
     def __init__(self, *, clock: OwnerClock, index: OwnerIndex) -> None:
         self.clock = clock
         self.index = index
         self.since_12, self.since_24 = facts_window(clock.today)
-        self._memo: dict[tuple, tuple[Schedule, int]] = {}
-        # (reconnect score, contact id, cadence, connected on) of each new contact with check-ins.
-        self.new_contacts: list[tuple[int, int, int, date | None]] = []
+        self._cadence: dict[tuple, tuple[int, tuple[int, ...]]] = {}
+        self._due: dict[tuple, date | None] = {}
+        self._warmth: dict[tuple, tuple[int, str]] = {}
+        self._reconnect: dict[tuple, tuple[int, str]] = {}
+        self._level: dict[str, int] = {}
+        self._created_at: datetime | None = None  # the last creation time seen, and its local date
+        self._created_on: date | None = None
+        # Each new contact with check-ins, for `stagger`: compact columns, not 100,000 tuples.
+        self._scores = array("h")
+        self._ids = array("q")
+        self._cadences = array("h")
+        self._connected = array("l")  # date ordinals, 0 for none
+
+    def _facts(self, tag_cadences: tuple[int, ...], connected_on: date | None) -> ContactFacts:
+        return ContactFacts(
+            last_interaction_on=connected_on,
+            first_interaction_on=connected_on,
+            interactions_12m=int(connected_on is not None and connected_on >= self.since_12),
+            interactions_24m=int(connected_on is not None and connected_on >= self.since_24),
+            tag_cadences=tag_cadences,
+        )
 
     def schedule(
         self, values: dict, tags: list[str], created_at: datetime, connected_on: date | None, /
     ) -> Schedule:
         """The schedule columns of a new contact with these values (remembered for `stagger`)."""
         clock = self.clock
-        title = values["title"]
-        company = company_key(values["company"]) if clock.companies and values["company"] else ""
-        key = (
-            values["checkin_cadence_months"],
-            values["tie_strength"],
-            values["archived"],
-            created_at,
-            connected_on,
-            ranking.seniority(title),
-            company,
-            *tags,
-        )
+        if created_at is self._created_at:
+            created_on = self._created_on
+        else:
+            created_on = clock.local_date(created_at)
+            self._created_at, self._created_on = created_at, created_on
+        row = values  # read by the rules on a memo miss only; a new contact has no staggered date yet
+        key = (values["checkin_cadence_months"], values["tie_strength"], *tags)
         try:
-            schedule, cadence = self._memo[key]
+            cadence, tag_cadences = self._cadence[key]
         except KeyError:
             tag_cadences = tuple(
                 value for value in (self.index.tag_cadence(name) for name in tags) if value is not None
             )
-            cadence = rules.cadence_months(
-                contact_cadence=values["checkin_cadence_months"],
-                tag_cadences=tag_cadences,
-                default=clock.default_cadence(values["tie_strength"]),
+            cadence = contact_cadence(row, clock, self._facts(tag_cadences, None))
+            self._cadence[key] = cadence, tag_cadences
+        key = (cadence, created_on, connected_on, values["archived"])
+        try:
+            due = self._due[key]
+        except KeyError:
+            due = self._due[key] = contact_check_in(
+                row, clock, self._facts(tag_cadences, connected_on), created_on, cadence
             )
-            facts = ContactFacts(
-                last_interaction_on=connected_on,
-                first_interaction_on=connected_on,
-                interactions_12m=int(connected_on is not None and connected_on >= self.since_12),
-                interactions_24m=int(connected_on is not None and connected_on >= self.since_24),
-                tag_cadences=tag_cadences,
+        key = (cadence, created_on, connected_on)
+        try:
+            heat, heat_why = self._warmth[key]
+        except KeyError:
+            found = contact_warmth(
+                self._facts(tag_cadences, connected_on),
+                cadence=cadence,
+                created_on=created_on,
+                today=clock.today,
             )
-            row = {**values, "first_check_in_on": None}
-            schedule = contact_schedule(row, clock, facts, clock.local_date(created_at))
-            self._memo[key] = (schedule, cadence)
-        if schedule.next_check_in is not None:
-            self.new_contacts.append((schedule.reconnect_score, values["id"], cadence, connected_on))
-        return schedule
+            heat, heat_why = self._warmth[key] = found.score, found.why[:255]
+        title = values["title"]
+        level = self._level.get(title)
+        if level is None:
+            level = self._level[title] = ranking.seniority(title)
+        company = values["company"]
+        shared = company if clock.companies and company and company_key(company) in clock.companies else ""
+        key = (values["tie_strength"], level, shared)
+        try:
+            rank, rank_why = self._reconnect[key]
+        except KeyError:
+            found = contact_reconnect(row, clock, self._facts(tag_cadences, connected_on))
+            rank, rank_why = self._reconnect[key] = found.score, found.why[:255]
+        if due is not None:
+            self._scores.append(rank)
+            self._ids.append(values["id"])
+            self._cadences.append(cadence)
+            self._connected.append(connected_on.toordinal() if connected_on else 0)
+        return Schedule(connected_on, due, heat, heat_why, rank, rank_why)
 
     def stagger(self, *, created_on: date) -> int:
         """Spread the new contacts' first check-ins (see the module docstring); returns how many."""
-        if not self.new_contacts:
+        n = len(self._ids)
+        if not n:
             return 0
-        ranked = sorted(self.new_contacts, key=lambda item: (-item[0], item[1]))
-        firsts = rules.staggered_first_check_ins(
-            created_on=created_on, cadences=[cadence for _score, _pk, cadence, _on in ranked]
-        )
+        scores, ids, cadences, connected = self._scores, self._ids, self._cadences, self._connected
+        order = sorted(range(n), key=lambda i: (-scores[i], ids[i]))
+        firsts = rules.staggered_first_check_ins(created_on=created_on, cadences=[cadences[i] for i in order])
         adapt = connection.ops.adapt_datefield_value
-        rows = []
-        for (_score, pk, cadence, connected_on), first in zip(ranked, firsts, strict=True):
-            due = rules.check_in_due(
-                created_on=created_on,
-                last_interaction_on=connected_on,
-                last_closed_on=None,
-                cadence=cadence,
-                staggered_on=first,
-            )
-            rows.append((adapt(first), adapt(due), pk))
+
+        def rows(start: int, stop: int) -> list[tuple]:
+            found = []
+            for i, first in zip(order[start:stop], firsts[start:stop], strict=True):
+                on = connected[i]
+                due = rules.check_in_due(
+                    created_on=created_on,
+                    last_interaction_on=date.fromordinal(on) if on else None,
+                    last_closed_on=None,
+                    cadence=cadences[i],
+                    staggered_on=first,
+                )
+                found.append((adapt(first), adapt(due), ids[i]))
+            return found
+
         table = connection.ops.quote_name(Contact._meta.db_table)
+        sql = f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s WHERE id = %s"
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s WHERE id = %s", rows
-            )
-        self.new_contacts.clear()
-        return len(rows)
+            for start in range(0, n, STAGGER_BATCH):  # a batch at a time: memory stays flat
+                cursor.executemany(sql, rows(start, start + STAGGER_BATCH))
+        for column in (scores, ids, cadences, connected):
+            del column[:]
+        return n
