@@ -31,7 +31,11 @@ def _dormant_with_history(user) -> Contact:
     today = timezone.localdate()
     long_ago = timezone.now() - timedelta(days=2000)
     mentor = make_contact(
-        owner=user, first_name="Grace", last_name="Hopper", title="VP Engineering", company="Northwind",
+        owner=user,
+        first_name="Grace",
+        last_name="Hopper",
+        title="VP Engineering",
+        company="Northwind",
         created_at=long_ago,
     )
     make_interaction(contact=mentor, occurred_on=today - timedelta(days=1100), exchange="asked")
@@ -104,7 +108,9 @@ def test_reconnect_page_and_warmth_sort(page, live_server, login, screenshot):
     user = make_user("rhea")
     _backlog(user, 4)
     grace = _dormant_with_history(user)
-    services.contacts_schedule_refresh(contact_ids=Contact.objects.filter(owner=user).values_list("pk", flat=True))
+    services.contacts_schedule_refresh(
+        contact_ids=Contact.objects.filter(owner=user).values_list("pk", flat=True)
+    )
     login(page, "rhea")
     page.goto(f"{live_server.url}/reconnect/")
     screenshot(page, "reconnect")
