@@ -48,7 +48,9 @@ class Ranked:
     why: str
 
 
-def _tag_cadences(contact_filter: Q) -> dict[int, list[int]]:
+def tag_cadences_where(contact_filter: Q) -> dict[int, list[int]]:
+    """{contact id: its tags' check-in cadences} for the tag links matching `contact_filter`
+    (the one query both the focus and the reminder job read tag cadences with)."""
     found: dict[int, list[int]] = defaultdict(list)
     for contact_id, cadence in TagThrough.objects.filter(
         contact_filter, tag__checkin_cadence_months__isnull=False
@@ -173,7 +175,7 @@ def rank_reminders(
 def tag_cadences(contact_ids: Iterable[int]) -> dict[int, list[int]]:
     """The check-in cadences of these contacts' tags (those that carry one), in one query."""
     ids = list(contact_ids)
-    return _tag_cadences(Q(contact_id__in=ids)) if ids else {}
+    return tag_cadences_where(Q(contact_id__in=ids)) if ids else {}
 
 
 def _owner_profile(owner_id: int, *, lock: bool) -> Profile:
@@ -216,7 +218,7 @@ def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
         )
         if not rows:
             return len(picked)
-        tags = _tag_cadences(Q(contact__owner_id=owner_id))
+        tags = tag_cadences_where(Q(contact__owner_id=owner_id))
         chosen: list[int] = []
         for _ranked, row in _ranked_rows(rows, today=today, profile=profile, tags=tags, explain=False):
             contact_id = row[1]

@@ -230,7 +230,7 @@ def _chunk_facts(
         )
     }
     last_closed_at = _last_closed_at(in_chunk)
-    tag_cadences = _tag_cadences_of(in_chunk)
+    tag_cadences = focus.tag_cadences_where(in_chunk)
     introducer_ids = {row["introduced_by_id"] for row in rows if row["introduced_by_id"]}
     introducers = (
         {
@@ -294,7 +294,7 @@ def _check_in_facts(in_chunk: Q, rows: list[dict]) -> dict[int, ContactFacts]:
         .values_list("contact_id", "last")
     )
     closed = _last_closed_at(in_chunk)
-    tags = _tag_cadences_of(in_chunk)
+    tags = focus.tag_cadences_where(in_chunk)
     facts = {}
     for row in rows:
         pk = row["id"]
@@ -320,15 +320,6 @@ def _last_closed_at(in_chunk: Q) -> dict[int, datetime]:
         .annotate(last=Max("completed_at"))
         .values_list("contact_id", "last")
     )
-
-
-def _tag_cadences_of(in_chunk: Q) -> dict[int, list[int]]:
-    tag_cadences: dict[int, list[int]] = defaultdict(list)
-    for contact_id, cadence in TagThrough.objects.filter(
-        in_chunk, tag__checkin_cadence_months__isnull=False
-    ).values_list("contact_id", "tag__checkin_cadence_months"):
-        tag_cadences[contact_id].append(cadence)
-    return tag_cadences
 
 
 def shared_company(row: dict, clock: "OwnerClock", facts: ContactFacts) -> str:

@@ -68,7 +68,6 @@ def test_focus_is_a_short_list_you_can_finish(page, live_server, login, screensh
     # Warmth: a coloured dot with its parts in words on focus (a tap on a phone).
     dot = page.locator("#focus .kw-warmth").first
     dot.focus()
-    page.wait_for_timeout(300)  # the tooltip fades in
     assert "last talked" in dot.get_attribute("data-why") or "never talked" in dot.get_attribute("data-why")
     screenshot(page, "focus-warmth-tooltip", full_page=False)
 

@@ -66,7 +66,7 @@ def test_done_and_snooze_remove_rows_without_reload(page, live_server, login, sc
     rows = _network(user)
     login(page, "rita")
     screenshot(page, "dashboard")
-    assert page.locator(".kw-reminder").count() == 4
+    assert page.locator("#focus .kw-reminder").count() == 4
 
     page.goto(f"{live_server.url}/reminders/")
     page.evaluate("window.__marker = 'same page'")  # survives only if there is no reload
