@@ -4,6 +4,7 @@ Selectors return evaluated lists (or a Page whose object_list is a list) with wh
 the templates need already fetched: rendering them costs no query.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -226,10 +227,16 @@ def dormant_queryset(*, owner: User, today: date) -> QuerySet[Contact]:
     return Contact.objects.filter(dormant_q(today=today, months=owner.profile.dormant_months), owner=owner)
 
 
-def reconnect_list(*, owner: User, today: date, limit: int, offset: int = 0) -> tuple[list[Contact], bool]:
-    """Dormant ties in rank order (best first), with their emails: (rows, has_more). Two queries."""
+def reconnect_list(
+    *, owner: User, today: date, limit: int, offset: int = 0, exclude_ids: Iterable[int] = ()
+) -> tuple[list[Contact], bool]:
+    """Dormant ties in rank order (best first), with their emails: (rows, has_more). Two queries.
+
+    `exclude_ids`: people shown elsewhere on the page (today's focus) are not suggested twice.
+    """
     rows = list(
         dormant_queryset(owner=owner, today=today)
+        .exclude(pk__in=list(exclude_ids))
         .order_by("-reconnect_score", "id")
         .only(*RECONNECT_COLUMNS)
         .prefetch_related(

@@ -35,7 +35,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     focus.focus_pick(owner_id=request.user.pk, today=today)
     context = reminder_selectors.dashboard_context(owner=request.user, today=today)
     context["reconnect"], context["reconnect_more"] = contact_selectors.reconnect_list(
-        owner=request.user, today=today, limit=RECONNECT_ON_DASHBOARD
+        owner=request.user,
+        today=today,
+        limit=RECONNECT_ON_DASHBOARD,
+        exclude_ids={r.contact_id for r in context["focus"].items},
     )
     return render(request, "crm/dashboard.html", context)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models import BooleanField, Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
@@ -367,8 +367,9 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
         events[contact.owner_id].append(contact)
 
     # The RECONNECT_POOL best-ranked dormant ties per user (contacts.selectors.dormant_q,
-    # reminders.ranking's reconnect rank: the dashboard's reconnect list), with nothing due
-    # (someone in today's focus or waiting is not a "reconnect" suggestion).
+    # reminders.ranking's reconnect rank: the dashboard's reconnect list); whoever the digest
+    # lists already (today's focus, events) is dropped below. A dormant tie usually has a
+    # check-in waiting too: the reconnect rank is the better way to pick among those.
     dormant = Q(pk__in=[])
     by_day_and_months: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
     for uid in ids:
@@ -379,7 +380,6 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
     ranked = (
         Contact.objects.filter(dormant)
         .only(*_CONTACT_FIELDS, "reconnect_score", "reconnect_why")
-        .filter(~Exists(Reminder.objects.filter(active, contact_id=OuterRef("pk"))))
         .annotate(
             rank=Window(
                 RowNumber(),

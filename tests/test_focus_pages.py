@@ -62,10 +62,8 @@ def test_dashboard_sections_link_people_in_rank_order(client):
     focus_html = html[html.index('id="focus"') : html.index('id="reconnect"')]
     from reminders.focus import focus_today
 
-    expected = [
-        f'href="/contacts/{r.contact_id}/"'
-        for r in focus_today(owner_id=user.pk, today=timezone.localdate()).items
-    ]
+    in_focus = focus_today(owner_id=user.pk, today=timezone.localdate()).items
+    expected = [f'href="/contacts/{r.contact_id}/"' for r in in_focus]
     positions = [focus_html.index(link) for link in expected]
     assert len(expected) == 5 and positions == sorted(positions)
     reconnect_html = html[html.index('id="reconnect"') :]
@@ -73,11 +71,13 @@ def test_dashboard_sections_link_people_in_rank_order(client):
         Contact.objects.filter(
             owner=user, last_interaction_on__lte=timezone.localdate() - timedelta(days=366)
         )
+        .exclude(pk__in=[r.contact_id for r in in_focus])  # not suggested twice on one page
         .order_by("-reconnect_score", "id")
         .values_list("pk", flat=True)[:3]
     )
     positions = [reconnect_html.index(f'href="/contacts/{pk}/"') for pk in top]
-    assert positions == sorted(positions)
+    assert len(top) == 3 and positions == sorted(positions)
+    assert not any(f'href="/contacts/{r.contact_id}/"' in reconnect_html for r in in_focus)
 
 
 def test_warmth_sort_and_band_filter(client):

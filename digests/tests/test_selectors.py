@@ -110,17 +110,25 @@ def test_a_snoozed_reminder_comes_back_when_its_snooze_ends(alice):
     assert focus_names(before) == [] and before.is_empty
 
 
-def test_someone_waiting_is_not_the_reconnect_pick(alice):
+def test_someone_in_todays_focus_is_not_the_reconnect_pick_a_dormant_tie_waiting_may_be(alice):
+    from contacts.tests.factories import make_interaction
+    from reminders.services import contacts_schedule_refresh
+
     alice.profile.daily_focus = 1
     alice.profile.save(update_fields=["daily_focus"])
-    promised = make_contact(owner=alice, first_name="Promised", last_name="Call")
-    make_reminder(contact=promised, kind="follow_up", due_on=TODAY)  # today's focus
-    waiting = make_contact(owner=alice, first_name="Weak", last_name="Waiting", tie_strength="weak")
+    # Dormant, the best-ranked (helped you), and in today's focus for a promised follow-up.
+    promised = make_contact(owner=alice, first_name="Promised", last_name="Call", created_at=EARLY)
+    make_interaction(contact=promised, occurred_on=dt.date(2023, 1, 5), exchange="mutual")
+    make_reminder(contact=promised, kind="follow_up", due_on=TODAY)
+    # Dormant with history and an overdue check-in waiting behind the focus.
+    waiting = make_contact(owner=alice, first_name="Old", last_name="Colleague", created_at=EARLY)
+    make_interaction(contact=waiting, occurred_on=dt.date(2023, 1, 5))
     make_reminder(contact=waiting, kind="check_in", due_on=TODAY - dt.timedelta(days=40))
-    make_contact(owner=alice, first_name="Weak", last_name="Quiet", tie_strength="weak", created_at=EARLY)
+    make_contact(owner=alice, first_name="Never", last_name="Met", created_at=EARLY)
+    contacts_schedule_refresh(contact_ids=[promised.pk, waiting.pk])
     digest = selectors.digest_context(user=alice, today=TODAY)
     assert focus_names(digest) == ["Promised Call"] and digest.waiting == 1
-    assert digest.reconnect is not None and digest.reconnect.name == "Weak Quiet"
+    assert digest.reconnect is not None and digest.reconnect.name == "Old Colleague"
 
 
 def test_a_finished_focus_is_not_picked_again_and_the_rest_is_counted(alice):

@@ -27,7 +27,7 @@ def _backlog(user, n: int) -> None:
         )
 
 
-def _dormant_with_history(user) -> Contact:
+def _dormant_with_history(user, *, cadence: int | None = None) -> Contact:
     today = timezone.localdate()
     long_ago = timezone.now() - timedelta(days=2000)
     mentor = make_contact(
@@ -37,6 +37,7 @@ def _dormant_with_history(user) -> Contact:
         title="VP Engineering",
         company="Northwind",
         created_at=long_ago,
+        checkin_cadence_months=cadence,
     )
     make_interaction(contact=mentor, occurred_on=today - timedelta(days=1100), exchange="asked")
     return mentor
@@ -45,7 +46,7 @@ def _dormant_with_history(user) -> Contact:
 def test_focus_is_a_short_list_you_can_finish(page, live_server, login, screenshot):
     user = make_user("fiona")
     _backlog(user, 12)
-    grace = _dormant_with_history(user)
+    grace = _dormant_with_history(user, cadence=0)  # no check-in: not in today's focus, only to reconnect
     services.reminders_generate(today=timezone.localdate())
     ids = list(Contact.objects.filter(owner=user).values_list("pk", flat=True))
     services.contacts_schedule_refresh(contact_ids=ids)
