@@ -27,7 +27,17 @@ from . import ranking, rules
 from .models import Reminder, ReminderKind
 
 TagThrough = Contact.tags.through
-# The columns the order needs, read for every active reminder of a user at pick time.
+# What picking sorts every active reminder of a user by (`rank` without its words).
+_PICK_COLUMNS = (
+    "id",
+    "contact_id",
+    "kind",
+    "due_on",
+    "contact__tie_strength",
+    "contact__checkin_cadence_months",
+    "contact__warmth",
+)
+# The row shape `_ranked_rows` reads: what the order and its words need, for the reminders shown.
 _RANK_COLUMNS = (
     "id",
     "contact_id",
@@ -120,7 +130,7 @@ def _cadence(own: int | None, tags: Iterable[int], tie: str, profile: Profile) -
 
 
 def _ranked_rows(
-    rows: list[tuple], *, today: date, profile: Profile, tags: dict[int, list[int]], explain: bool = True
+    rows: list[tuple], *, today: date, profile: Profile, tags: dict[int, list[int]]
 ) -> list[tuple[Ranked, tuple]]:
     """`_RANK_COLUMNS` rows in the focus order, each with its `Ranked`."""
     local_date = _local_date_of(profile)
@@ -138,7 +148,6 @@ def _ranked_rows(
             last_interaction_on=last,
             created_on=local_date(created_at),
             today=today,
-            explain=explain,
         )
         ranked.append((place, row))
     ranked.sort(key=lambda item: item[0].key)
@@ -214,18 +223,38 @@ def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
             .filter(owner_id=owner_id)
             .exclude(contact_id__in=picked)
             .order_by()
-            .values_list(*_RANK_COLUMNS)
+            .values_list(*_PICK_COLUMNS)
         )
         if not rows:
             return len(picked)
         tags = tag_cadences_where(Q(contact__owner_id=owner_id))
+        # The place alone (no words, no dates to convert): every active reminder is sorted.
+        keyed = sorted(
+            (
+                rank(
+                    reminder_id=pk,
+                    kind=kind,
+                    due_on=due_on,
+                    detail="",
+                    tie_strength=tie,
+                    cadence=_cadence(own, tags.get(contact_id, ()), tie, profile),
+                    warmth=heat,
+                    last_interaction_on=None,
+                    created_on=today,
+                    today=today,
+                    explain=False,
+                ).key,
+                pk,
+                contact_id,
+            )
+            for pk, contact_id, kind, due_on, tie, own, heat in rows
+        )
         chosen: list[int] = []
-        for _ranked, row in _ranked_rows(rows, today=today, profile=profile, tags=tags, explain=False):
-            contact_id = row[1]
+        for _key, pk, contact_id in keyed:
             if contact_id in picked:
                 continue  # one row per person: their first-ranked reminder
             picked.add(contact_id)
-            chosen.append(row[0])
+            chosen.append(pk)
             if len(chosen) == need:
                 break
         Reminder.objects.filter(pk__in=chosen).update(focus_on=today)
