@@ -139,6 +139,8 @@ EVENT_CONTACT_COLUMNS = (
     "birthday_day",
     "birthday_year",
     "started_on",
+    "warmth",
+    "warmth_why",
 )
 
 
