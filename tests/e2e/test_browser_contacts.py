@@ -141,3 +141,42 @@ def test_pick_who_introduced_a_contact(page, live_server, login, screenshot):
     assert page.locator("#contact-card a:has-text('Grace Hopper')").is_visible()
     ada.refresh_from_db()
     assert ada.introduced_by.first_name == "Grace"
+
+
+def test_the_log_forms_people_picker_picks_three_people_and_saves(page, live_server, login, screenshot):
+    """The picker's search swaps its own results box (hx-swap innerHTML, not the form's
+    inherited outerHTML): after a pick the results and text are cleared, a second click on
+    someone already chosen adds no second chip, and a third search shows fresh results."""
+    alice = make_user("picker")
+    ada = make_contact(owner=alice, first_name="Ada", last_name="Lovelace")
+    for first, last in [("Bert", "Byte"), ("Cleo", "Cache"), ("Dora", "Disk")]:
+        make_contact(owner=alice, first_name=first, last_name=last)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if "targetError" in msg.text else None)
+    login(page, "picker")
+    page.goto(f"{live_server.url}/contacts/{ada.pk}/")
+    page.click("#log-toggle")
+    for query, name in [("bert", "Bert Byte"), ("cleo", "Cleo Cache"), ("dora", "Dora Disk")]:
+        page.fill("input.picker-search", query)
+        pick = page.locator(".picker-pick", has_text=name)
+        pick.wait_for()
+        assert page.locator(".picker-pick").count() == 1  # fresh results, not the last search's
+        pick.click()
+        assert page.input_value("input.picker-search") == ""
+        assert page.locator(".picker-pick").count() == 0
+    # Someone already chosen is not offered again (the search sends the chosen ids).
+    with page.expect_response(lambda response: "/contacts/picker/" in response.url):
+        page.fill("input.picker-search", "bert")
+    page.wait_for_timeout(100)  # the swap follows the response
+    assert page.locator(".picker-pick", has_text="Bert Byte").count() == 0
+    page.fill("input.picker-search", "")
+    assert page.locator(".picker-chip", has_text="Bert Byte").count() == 1
+    assert page.locator(".picker-chip").count() == 4
+    screenshot(page, "log-picker-three-people", full_page=False)
+    page.fill("textarea[name=log-summary]", "Team lunch")
+    page.click("button:has-text('Save interaction')")
+    page.locator(".timeline-item", has_text="Team lunch").wait_for()
+    interaction = Interaction.objects.get(owner=alice, summary="Team lunch")
+    assert sorted(c.first_name for c in interaction.contacts.all()) == ["Ada", "Bert", "Cleo", "Dora"]
+    assert errors == []
