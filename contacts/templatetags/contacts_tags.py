@@ -53,3 +53,9 @@ def dm(value: date | None) -> str:
 def long_date(value: date | None) -> str:
     """'Thursday 5 March 2026'."""
     return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
+
+
+@register.filter
+def others(people, contact) -> list:
+    """The people of an interaction but `contact` (the page's own): "With Ada and Grace"."""
+    return [person for person in people if person.pk != contact.pk]

@@ -636,3 +636,24 @@ def test_duplicate_tag_name_is_a_field_error(alice_client, alice):
     response = alice_client.post(reverse("contacts:tags"), {"name": "london"})
     assert "You already have a tag called" in response.content.decode()
     assert Tag.objects.filter(owner=alice).count() == 1
+
+
+def test_timeline_lists_the_other_people_without_a_trailing_comma(alice_client, alice):
+    zed = make_contact(owner=alice, first_name="Zed", last_name="Last")
+    arjun = make_contact(owner=alice, first_name="Arjun", last_name="Patel")
+    make_interaction(contacts=[zed, arjun], summary="Lunch")
+    html = alice_client.get(f"/contacts/{zed.pk}/").content.decode()
+    with_line = html[html.index("With ") : html.index("</div>", html.index("With "))]
+    assert "Arjun Patel</a>" in with_line and "," not in with_line and "Zed" not in with_line
+
+
+def test_reminders_panel_says_birthday_once_and_overdue_since(alice_client, alice):
+    from django.utils import timezone
+
+    ada = make_contact(owner=alice, first_name="Ada", birthday_month=3, birthday_day=4)
+    make_reminder(contact=ada, kind="birthday", due_on=timezone.localdate(), detail="birthday")
+    make_reminder(contact=ada, kind="check_in", due_on=date(2026, 8, 8))
+    panel = alice_client.get(f"/contacts/{ada.pk}/").content.decode()
+    panel = panel[panel.index('id="contact-reminders"') :]
+    assert "Birthday — birthday" not in panel and "Birthday" in panel
+    assert "overdue since 8 Aug" in panel and "due 8 Aug 2026" not in panel
