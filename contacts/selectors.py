@@ -175,11 +175,20 @@ def contact_ids_for_user(*, owner: User, ids: list[int]) -> list[int]:
 
 
 def contact_detail(*, owner: User, pk: int) -> Contact:
-    """The contact page's contact with emails, phones, tags, past roles and introducer fetched."""
+    """The contact page's contact with emails, phones, tags, past roles, who introduced them
+    and whom they introduced, fetched."""
     qs = (
         Contact.objects.filter(owner=owner)
         .select_related("introduced_by")
-        .prefetch_related("emails", "phones", "tags", "past_roles")
+        .prefetch_related(
+            "emails",
+            "phones",
+            "tags",
+            "past_roles",
+            Prefetch(
+                "introduced", queryset=Contact.objects.only("id", "owner_id", "first_name", "last_name")
+            ),
+        )
     )
     return get_object_or_404(qs, pk=pk)
 

@@ -657,3 +657,18 @@ def test_reminders_panel_says_birthday_once_and_overdue_since(alice_client, alic
     panel = panel[panel.index('id="contact-reminders"') :]
     assert "Birthday — birthday" not in panel and "Birthday" in panel
     assert "overdue since 8 Aug" in panel and "due 8 Aug 2026" not in panel
+
+
+def test_contact_page_shows_whom_they_introduced(alice_client, alice):
+    ada = make_contact(owner=alice, first_name="Ada", last_name="Lovelace")
+    make_contact(owner=alice, first_name="Grace", last_name="Hopper", introduced_by=ada)
+    make_contact(owner=alice, first_name="Linus", last_name="Torvalds", introduced_by=ada)
+    html = alice_client.get(f"/contacts/{ada.pk}/").content.decode()
+    introduced = html[html.index('id="introduced"') : html.index("</dd>", html.index('id="introduced"'))]
+    assert "Grace Hopper" in introduced and "Linus Torvalds" in introduced
+
+
+def test_contacts_page_links_import_export_and_duplicates(alice_client):
+    html = alice_client.get("/contacts/").content.decode()
+    for url in ("/contacts/import/", "/contacts/export/", "/contacts/duplicates/"):
+        assert f'href="{url}"' in html

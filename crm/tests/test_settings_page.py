@@ -67,3 +67,8 @@ def test_middleware_activates_the_users_timezone(rf, alice):
     request.user = AnonymousUser()
     UserTimezoneMiddleware(view)(request)
     assert seen["tz"] == "UTC"
+
+
+def test_settings_links_the_digest_preview_and_the_export_page(alice_client):
+    html = alice_client.get(reverse("settings")).content.decode()
+    assert 'href="/digest/preview"' in html and 'href="/contacts/export/"' in html
