@@ -164,6 +164,10 @@ def contact_list(*, owner: User, filters: ContactFilters, page: int = 1, per_pag
     return result
 
 
+def has_contacts(*, owner: User) -> bool:
+    return Contact.objects.filter(owner=owner).exists()
+
+
 def contact_get_for_user(*, owner: User, pk: int) -> Contact:
     """The owner's contact or Http404 (another user's contact does not exist for them)."""
     return get_object_or_404(Contact, owner=owner, pk=pk)

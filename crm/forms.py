@@ -8,11 +8,14 @@ from .models import Profile
 
 
 class SignupForm(UserCreationForm):
+    first_name = forms.CharField(
+        required=False, max_length=150, label="Your first name", help_text="How Keepwarm greets you."
+    )
     email = forms.EmailField(required=True, help_text="Digests are sent here.")
 
     class Meta:
         model = User
-        fields = ("username", "email")
+        fields = ("first_name", "username", "email")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -80,7 +80,12 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "crm/settings.html",
-        {"form": form, "profile": profile, "timezones": sorted(available_timezones())},
+        {
+            "form": form,
+            "profile": profile,
+            "timezones": sorted(available_timezones()),
+            "has_contacts": contact_selectors.has_contacts(owner=request.user),
+        },
     )
 
 

@@ -90,3 +90,20 @@ def test_pages_need_login(client, db, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_signup_asks_for_a_name_the_greeting_uses_it_and_the_next_step_is_offered(client, db):
+    client.post(
+        reverse("signup"),
+        {
+            "first_name": "Dana",
+            "username": "dana2",
+            "email": "dana2@example.com",
+            "password1": "a-Long-pass-9911",
+            "password2": "a-Long-pass-9911",
+        },
+    )
+    assert User.objects.get(username="dana2").first_name == "Dana"
+    settings_page = client.get(reverse("settings")).content.decode()
+    assert 'id="next-step"' in settings_page and 'href="/contacts/import/"' in settings_page
+    assert ", Dana</h1>" in client.get("/").content.decode()
