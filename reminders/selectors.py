@@ -258,9 +258,19 @@ def _greeting() -> str:
 
 def dashboard_context(*, owner: User, today: date) -> dict:
     """The dashboard: greeting, today's focus (`focus.focus_today`; the view picks it first),
-    and the week's birthdays and anniversaries. The reconnect panel comes from contacts."""
+    and what is coming up (`upcoming_list`). The reconnect panel comes from contacts."""
     today_focus = focus.focus_today(owner_id=owner.pk, today=today)
-    week = upcoming_events(owner=owner, today=today, days=DASHBOARD_DAYS)
+    lead_days = owner.profile.birthday_lead_days
+    # Coming up: check-ins and follow-ups of the next week, birthdays and anniversaries
+    # as far ahead as the user's lead days.
+    week_end = today + timedelta(days=DASHBOARD_DAYS)
+    week = [
+        item
+        for item in upcoming_list(
+            owner=owner, today=today, days=max(DASHBOARD_DAYS, lead_days), event_days=lead_days
+        )
+        if item.kind in (ReminderKind.BIRTHDAY, ReminderKind.WORK_ANNIVERSARY) or item.due_on <= week_end
+    ]
     contact_count = Contact.objects.filter(owner=owner, archived=False).count()
     return {
         **row_actions_context(today),
@@ -268,6 +278,7 @@ def dashboard_context(*, owner: User, today: date) -> dict:
         "name": owner.first_name or owner.get_username(),
         "focus": today_focus,
         "week": week,
+        "lead_days": lead_days,
         "week_shown": week[:DASHBOARD_ROWS],
         "contact_count": contact_count,
         "counts": {"focus": len(today_focus.items), "waiting": today_focus.waiting, "week": len(week)},

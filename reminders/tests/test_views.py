@@ -211,3 +211,26 @@ def test_archived_contacts_reminders_are_hidden(alice_client, alice):
     make_reminder(contact=make_contact(owner=alice, archived=True))
     response = alice_client.get(reverse("reminders:list"))
     assert response.context["overdue"] == [] and response.context["due_today"] == []
+
+
+def test_coming_up_on_the_dashboard_has_check_ins_follow_ups_and_birthdays_as_far_as_the_lead_days(
+    alice_client, alice
+):
+    from contacts.models import Contact
+
+    alice.profile.birthday_lead_days = 12
+    alice.profile.save(update_fields=["birthday_lead_days"])
+    checkin = make_contact(owner=alice, first_name="Checkin")
+    Contact.objects.filter(pk=checkin.pk).update(next_check_in=today() + timedelta(days=3))
+    promised = make_contact(owner=alice, first_name="Promised")
+    make_interaction(contact=promised, occurred_on=today(), follow_up_on=today() + timedelta(days=2))
+    far = today() + timedelta(days=11)
+    make_contact(owner=alice, first_name="Birthday", birthday_month=far.month, birthday_day=far.day)
+    later = make_contact(owner=alice, first_name="Later")
+    Contact.objects.filter(pk=later.pk).update(next_check_in=today() + timedelta(days=10))
+    week = alice_client.get(reverse("dashboard")).context["week"]
+    assert [(item.contact.first_name, item.kind) for item in week] == [
+        ("Promised", "follow_up"),
+        ("Checkin", "check_in"),
+        ("Birthday", "birthday"),
+    ]
