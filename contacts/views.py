@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from reminders import selectors as reminder_selectors
+
 from . import selectors, services
 from .forms import (
     FOLLOW_UP_AFTER_FIRST_MEETING,
@@ -155,7 +157,7 @@ def _detail_context(request: HttpRequest, contact: Contact, *, form: Interaction
     return {
         "contact": contact,
         "cadence": selectors.contact_cadence(contact=contact, owner=request.user),
-        "today": timezone.localdate(),
+        **reminder_selectors.row_actions_context(timezone.localdate()),
         "timeline": timeline,
         "has_more": has_more,
         "next_offset": len(timeline),

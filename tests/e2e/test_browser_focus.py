@@ -129,3 +129,26 @@ def test_reconnect_page_and_warmth_sort(page, live_server, login, screenshot):
     screenshot(page, "contacts-by-warmth")
     scores = [int(t) for t in page.locator("#contacts .kw-warmth-num").all_inner_texts()]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
+
+
+def test_contact_pages_reminders_panel_has_the_same_actions(page, live_server, login, screenshot):
+    user = make_user("panel")
+    ada = make_contact(owner=user, first_name="Ada", last_name="Lovelace")
+    today = timezone.localdate()
+    check_in = Reminder.objects.create(
+        owner=user, contact=ada, kind="check_in", due_on=today - timedelta(days=9)
+    )
+    birthday = Reminder.objects.create(
+        owner=user, contact=ada, kind="birthday", due_on=today, detail="turns 36"
+    )
+    login(page, "panel")
+    page.goto(f"{live_server.url}/contacts/{ada.pk}/")
+    screenshot(page, "contact-reminders-panel", full_page=False)
+    panel = page.locator("#contact-reminders")
+    assert "overdue since" in panel.inner_text() and "turns 36" in panel.inner_text()
+    page.locator(f"#panel-reminder-{check_in.pk} [data-action=done]").click()
+    page.locator(f"#panel-reminder-{check_in.pk}").wait_for(state="detached")
+    page.locator(f"#panel-reminder-{birthday.pk} [data-snooze='1 week']").click()
+    page.locator(f"#panel-reminder-{birthday.pk}").wait_for(state="detached")
+    statuses = dict(Reminder.objects.values_list("pk", "status"))
+    assert statuses == {check_in.pk: "done", birthday.pk: "snoozed"}
