@@ -1,5 +1,8 @@
 """Duplicates page and the merge of one pair (scoped to request.user)."""
 
+import calendar
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -59,13 +62,22 @@ def duplicate_merge(request: HttpRequest, pk: int, other_pk: int) -> HttpRespons
 
 
 def _display(name: str, value: object, names: dict[int, str]) -> str:
+    """A field's value as the rest of the app writes it: labels, not codes; "2 Dec 1988"."""
     if value in (None, "", (None, None, None)):
         return "—"
     if name == "birthday":
         month, day, year = value
-        return f"{day:02d}/{month:02d}" + (f"/{year}" if year else "")
+        return f"{day} {calendar.month_abbr[month]}" + (f" {year}" if year else "")
     if name == "introduced_by_id":
         return names.get(value, "—")
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    field = Contact._meta.get_field(name) if name in _FIELD_NAMES else None
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
     return str(value)
+
+
+_FIELD_NAMES = {field.name for field in Contact._meta.get_fields()}

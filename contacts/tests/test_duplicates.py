@@ -146,3 +146,26 @@ def test_merge_pages_are_scoped_and_work(alice_client, alice, bob):
     a.refresh_from_db()
     assert a.company == "Engines" and not Contact.objects.filter(pk=b.pk).exists()
     assert Contact.objects.filter(pk=bobs.pk).exists()
+
+
+def test_merge_table_shows_labels_and_dates_not_codes(alice_client, alice):
+    from datetime import date
+
+    a = make_contact(
+        owner=alice, first_name="Ada", last_name="Lovelace", relationship="friend_family", tie_strength="weak"
+    )
+    b = make_contact(
+        owner=alice,
+        first_name="Ada",
+        last_name="Lovelace",
+        relationship="mentor",
+        tie_strength="strong",
+        birthday_month=12,
+        birthday_day=2,
+        birthday_year=1988,
+        started_on=date(2021, 3, 5),
+    )
+    html = alice_client.get(reverse("contacts:duplicate_merge", args=[a.pk, b.pk])).content.decode()
+    assert "Friend / family" in html and "Strong" in html and "Mentor" in html
+    assert "2 Dec 1988" in html and "5 Mar 2021" in html
+    assert "friend_family" not in html.replace('value="friend_family"', "") and "02/12/1988" not in html
