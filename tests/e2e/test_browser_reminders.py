@@ -118,6 +118,12 @@ def test_dashboard_on_a_phone(browser, live_server, screenshot):
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # A row's actions stay on one line ("Dismiss" used to wrap), and a row is a few lines tall.
+    row = page.locator("#focus .kw-reminder").first
+    done = row.locator("[data-action=done]").bounding_box()
+    dismiss = row.locator("[data-action=dismiss]").bounding_box()
+    assert abs(done["y"] - dismiss["y"]) < 4
+    assert row.bounding_box()["height"] < 844 / 5
     screenshot(page, "dashboard-phone")
     context.close()
 
