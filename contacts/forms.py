@@ -222,7 +222,8 @@ class ContactForm(forms.ModelForm):
                 ("birthday_year", "col-4 col-sm-3"),
                 ("started_on", "col-sm-4"),
             ),
-            Field("notes"),
+            # Notes are rendered after the emails and phones (contact_form.html): on a
+            # phone, where the columns stack, people fill those first.
         )
 
     def clean(self) -> dict:
