@@ -138,6 +138,8 @@ def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
         merged=merged[:RESULT_ROWS],
         merged_more=max(0, len(merged) - RESULT_ROWS),
         job_changes=report.get("job_changes", []),
+        to_confirm=report.get("to_confirm", [])[:RESULT_ROWS],
+        unchanged=report.get("unchanged", []),
         warnings=warnings[:RESULT_ROWS],
         warnings_more=max(0, len(warnings) - RESULT_ROWS),
         errors=job.errors[:RESULT_ROWS],

@@ -25,7 +25,7 @@ from .emails import email_valid
 from .errors import RowError
 from .index import Existing, OwnerIndex, RowKeys
 from .matching import email_key, linkedin_key, phone_key
-from .report import ImportReport
+from .report import UNCHANGED_LISTED, ImportReport
 
 # The row's fields a match fills when the contact has them empty (birthday and role
 # start date are handled on their own: they span several columns or need a rule).
@@ -194,6 +194,14 @@ def fill_empty(have: Callable[[str], Any], row: dict) -> tuple[dict[str, Any], l
     return changes, what
 
 
+def same_person_named(contact: Contact, row: dict) -> bool:
+    """Whether a matched row names the contact as they are named (case and spacing aside);
+    a row without a name does not disagree. "Olga Ivanova" and "Ольга Иванова" disagree:
+    a shared email is not enough to give someone a new job."""
+    row_name = " ".join(f"{row['first_name']} {row['last_name']}".split()).casefold()
+    return not row_name or row_name == " ".join(contact.full_name.split()).casefold()
+
+
 def role_change(contact: Contact, row: dict) -> tuple[str, str] | None:
     """The (company, title) a LinkedIn row gives a contact whose role differs, else None.
 
@@ -278,6 +286,8 @@ class Decider:
                 self._outcome(row["row"], "update", pk)
             else:
                 report.skipped += 1
+                if len(report.unchanged) < UNCHANGED_LISTED:
+                    report.unchanged.append({"row": row["row"], "contact_id": pk, "name": name})
                 self._outcome(row["row"], "skip", pk)
         return plan
 
@@ -319,9 +329,21 @@ class Decider:
         _contact, fields = plan.updated.setdefault(pk, (contact, set()))
         what = []
         if self.job_changes and (new_role := role_change(contact, row)):
-            self._record_job_change(contact, new_role, row, plan)
-            fields.update({"company", "title", "started_on"})
-            what.append("company and title (job change)")
+            if same_person_named(contact, row):
+                self._record_job_change(contact, new_role, row, plan)
+                fields.update({"company", "title", "started_on"})
+                what.append("company and title (job change)")
+            else:
+                self.report.to_confirm.append(
+                    {
+                        "row": row["row"],
+                        "contact_id": pk,
+                        "name": contact.full_name,
+                        "row_name": " ".join(f"{row['first_name']} {row['last_name']}".split()),
+                        "new_company": new_role[0],
+                        "new_title": new_role[1],
+                    }
+                )
         changes, filled = fill_empty(lambda name: getattr(contact, name), row)
         for name, value in changes.items():
             setattr(contact, name, value)

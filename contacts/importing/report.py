@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 from .errors import RowError
 
+UNCHANGED_LISTED = 100
+
 
 @dataclass
 class ImportReport:
@@ -18,6 +20,10 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     merged: list[dict] = field(default_factory=list)
     job_changes: list[dict] = field(default_factory=list)
+    # Matches whose names disagree (a shared email, another name): listed, never a silent job change.
+    to_confirm: list[dict] = field(default_factory=list)
+    # The first UNCHANGED_LISTED rows that matched a contact and changed nothing ("already there").
+    unchanged: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     interactions_created: int = 0
     reminders_created: int = 0
@@ -42,6 +48,8 @@ class ImportReport:
             "errors": [e.as_dict() for e in self.errors],
             "merged": self.merged,
             "job_changes": self.job_changes,
+            "to_confirm": self.to_confirm,
+            "unchanged": self.unchanged,
             "warnings": self.warnings,
             "interactions_created": self.interactions_created,
             "reminders_created": self.reminders_created,

@@ -407,3 +407,38 @@ def test_contact_columns_are_every_column_of_the_model():
         "as it is (DriverValues), and say in decide.py whether an import fills it."
     )
     assert len(CONTACT_COLUMNS) == len(columns)
+
+
+def test_a_match_whose_names_differ_is_listed_to_confirm_never_a_silent_job_change(alice):
+    header = "First Name,Last Name,URL,Email Address,Company,Position,Connected On"
+    first = f"{header}\nOlga,Ivanova,,olga@example.org,JetBrains,Developer Advocate,05 Mar 2024\n"
+    import_run(owner=alice, data=first.encode(), today=TODAY)
+    cyrillic = f"{header}\nОльга,Иванова,,olga@example.org,Monzo,CTO,05 Mar 2024\n"
+    report = import_run(owner=alice, data=cyrillic.encode(), today=TODAY)
+    olga = Contact.objects.get(owner=alice)
+    assert (olga.company, olga.title) == ("JetBrains", "Developer Advocate")
+    assert report.job_changes == [] and not RoleHistory.objects.exists()
+    assert not Reminder.objects.filter(kind="job_change").exists()
+    assert report.to_confirm == [
+        {
+            "row": 2,
+            "contact_id": olga.pk,
+            "name": "Olga Ivanova",
+            "row_name": "Ольга Иванова",
+            "new_company": "Monzo",
+            "new_title": "CTO",
+        }
+    ]
+    # The same name (case aside) is the same person: a job change.
+    moved = f"{header}\nolga,IVANOVA,,olga@example.org,Monzo,CTO,05 Mar 2024\n"
+    report = import_run(owner=alice, data=moved.encode(), today=TODAY)
+    olga.refresh_from_db()
+    assert (olga.company, olga.title) == ("Monzo", "CTO") and len(report.job_changes) == 1
+
+
+def test_rows_already_there_are_listed_by_name(alice):
+    import_run(owner=alice, data=_linkedin(3), today=TODAY)
+    report = import_run(owner=alice, data=_linkedin(3), today=TODAY)
+    assert report.skipped == 3
+    assert [item["name"] for item in report.unchanged] == ["P0 Q0", "P1 Q1", "P2 Q2"]
+    assert [item["row"] for item in report.unchanged] == [5, 6, 7]

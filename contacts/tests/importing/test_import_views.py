@@ -213,3 +213,20 @@ def test_result_page_says_how_many_notes_and_merges_it_does_not_list(alice_clien
     import_job_run(job_id=again.pk)
     page = alice_client.get(reverse("contacts:import_job", args=[again.pk])).content.decode()
     assert page.count("— location") == 200 and page.count("…and 30 more.") == 2
+
+
+def test_result_page_lists_rows_already_there_and_matches_to_confirm(alice_client, alice):
+    upload(alice_client, "generic.csv")
+    job = ImportJob.objects.get(owner=alice)
+    ImportJob.objects.filter(pk=job.pk).update(message="Queued")
+    import_job_run(job_id=job.pk)
+    upload(alice_client, "generic.csv")  # the same file again: everyone is already there
+    again = ImportJob.objects.filter(owner=alice).latest("pk")
+    ImportJob.objects.filter(pk=again.pk).update(message="Queued")
+    import_job_run(job_id=again.pk)
+    again.refresh_from_db()
+    assert again.skipped_count > 0
+    page = alice_client.get(reverse("contacts:import_job", args=[again.pk])).content.decode()
+    listed = page[page.index('id="import-unchanged"') :]
+    for item in again.report["unchanged"]:
+        assert f"Row {item['row']}:" in listed and item["name"] in listed
