@@ -6,7 +6,7 @@ lists with what the templates need (no query while rendering).
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import chain
 
 from django.contrib.auth.models import User
@@ -17,7 +17,7 @@ from django.utils import timezone
 from contacts.models import Contact, Interaction, InteractionKind
 
 from . import focus, rules
-from .models import Reminder, ReminderKind
+from .models import Reminder, ReminderKind, ReminderStatus
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +229,27 @@ def row_actions_context(today: date) -> dict:
     }
 
 
+SET_ASIDE_DAYS = 30
+SET_ASIDE_ROWS = 50
+
+
+def reminder_list_set_aside(*, owner: User, today: date) -> list[Reminder]:
+    """Snoozed reminders (until a later day) and those dismissed in the last SET_ASIDE_DAYS,
+    newest first: what the user set aside and may want back. One query."""
+    since = datetime.combine(
+        today - timedelta(days=SET_ASIDE_DAYS), time.min, tzinfo=timezone.get_current_timezone()
+    )
+    return list(
+        Reminder.objects.filter(owner=owner, contact__archived=False)
+        .filter(
+            Q(status=ReminderStatus.SNOOZED, snoozed_until__gt=today)
+            | Q(status=ReminderStatus.DISMISSED, completed_at__gte=since)
+        )
+        .select_related("contact")
+        .order_by("-id")[:SET_ASIDE_ROWS]
+    )
+
+
 def reminder_page_context(*, owner: User, today: date) -> dict:
     lead_days = owner.profile.birthday_lead_days
     due = reminder_list_due(owner=owner, today=today, limit=PAGE_ROWS)
@@ -246,6 +267,8 @@ def reminder_page_context(*, owner: User, today: date) -> dict:
         "upcoming_shown": upcoming[:PAGE_ROWS],
         "upcoming_days": UPCOMING_DAYS,
         "lead_days": lead_days,
+        "set_aside": reminder_list_set_aside(owner=owner, today=today),
+        "set_aside_days": SET_ASIDE_DAYS,
     }
 
 

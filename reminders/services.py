@@ -925,6 +925,20 @@ def reminder_snooze(*, reminder: Reminder, until: date, today: date) -> bool:
     return bool(snoozed)
 
 
+@transaction.atomic
+def reminder_reopen(*, reminder: Reminder, now: datetime | None = None) -> bool:
+    """Undo a Done, Dismiss or Snooze: the reminder is open again (an interaction logged
+    with it stays logged). False when it was open already (a second click)."""
+    reopened = Reminder.objects.filter(
+        pk=reminder.pk, status__in=(*CLOSED_STATES, ReminderStatus.SNOOZED)
+    ).update(status=ReminderStatus.OPEN, completed_at=None, snoozed_until=None)
+    if reopened:
+        reminder.status, reminder.completed_at, reminder.snoozed_until = ReminderStatus.OPEN, None, None
+        if reminder.kind == ReminderKind.CHECK_IN:
+            contacts_schedule_refresh(contact_ids=[reminder.contact_id], now=now)
+    return bool(reopened)
+
+
 def calendar_token_regenerate(*, user: User) -> str:
     """Give the user a new calendar feed token (the old address stops working); returns it."""
     token = new_calendar_token()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/log/", views.reminder_done_and_log, name="done_log"),
     path("<int:pk>/snooze/", views.reminder_snooze, name="snooze"),
     path("<int:pk>/dismiss/", views.reminder_dismiss, name="dismiss"),
+    path("<int:pk>/reopen/", views.reminder_reopen, name="reopen"),
 ]

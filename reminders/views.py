@@ -1,9 +1,12 @@
 """The reminders page and the htmx actions on one reminder (POST only, owner-scoped)."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -31,13 +34,20 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _gone(request: HttpRequest, message: str) -> HttpResponse:
-    """htmx: an empty body replaces the row; otherwise back where the user was."""
+def _gone(request: HttpRequest, message: str, reminder: Reminder) -> HttpResponse:
+    """htmx: an empty body replaces the row, and the page shows a toast with Undo
+    (static/js/undo.js, on the `kw-undo` event); otherwise back where the user was."""
     if _is_htmx(request):
         response = HttpResponse("")
-        response["HX-Trigger"] = "reminders-changed"
+        undo = {"message": message, "url": reverse("reminders:reopen", args=[reminder.pk])}
+        response["HX-Trigger"] = json.dumps({"reminders-changed": True, "kw-undo": undo})
         return response
     messages.success(request, message)
+    return _back(request)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """Back to the page the form came from (`next`, same host only), else the reminders page."""
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = ""
@@ -59,7 +69,7 @@ def _row_with_errors(request: HttpRequest, reminder: Reminder, error: str) -> Ht
 def reminder_done(request: HttpRequest, pk: int) -> HttpResponse:
     reminder = _owned(request, pk)
     services.reminder_done(reminder=reminder, today=timezone.localdate())
-    return _gone(request, f"Done: {reminder.contact.full_name}.")
+    return _gone(request, f"Done: {reminder.contact.full_name}.", reminder)
 
 
 @login_required
@@ -67,7 +77,7 @@ def reminder_done(request: HttpRequest, pk: int) -> HttpResponse:
 def reminder_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     reminder = _owned(request, pk)
     services.reminder_dismiss(reminder=reminder, today=timezone.localdate())
-    return _gone(request, f"Dismissed: {reminder.contact.full_name}.")
+    return _gone(request, f"Dismissed: {reminder.contact.full_name}.", reminder)
 
 
 @login_required
@@ -80,7 +90,7 @@ def reminder_snooze(request: HttpRequest, pk: int) -> HttpResponse:
         return _row_with_errors(request, reminder, " ".join(form.errors.get("until", ["Pick a date."])))
     until = form.cleaned_data["until"]
     services.reminder_snooze(reminder=reminder, until=until, today=today)
-    return _gone(request, f"Snoozed until {until:%b} {until.day}: {reminder.contact.full_name}.")
+    return _gone(request, f"Snoozed until {until:%b} {until.day}: {reminder.contact.full_name}.", reminder)
 
 
 @login_required
@@ -97,7 +107,19 @@ def reminder_done_and_log(request: HttpRequest, pk: int) -> HttpResponse:
         summary=form.cleaned_data["summary"],
         today=timezone.localdate(),
     )
-    return _gone(request, f"Done and logged: {reminder.contact.full_name}.")
+    return _gone(request, f"Done and logged: {reminder.contact.full_name}.", reminder)
+
+
+@login_required
+@require_POST
+def reminder_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo: the reminder is open again. htmx/fetch: 204; otherwise back where the user was."""
+    reminder = _owned(request, pk)
+    services.reminder_reopen(reminder=reminder)
+    if _is_htmx(request):
+        return HttpResponse(status=204)
+    messages.success(request, f"Reopened: {reminder.contact.full_name}.")
+    return _back(request)
 
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:

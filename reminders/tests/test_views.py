@@ -234,3 +234,50 @@ def test_coming_up_on_the_dashboard_has_check_ins_follow_ups_and_birthdays_as_fa
         ("Checkin", "check_in"),
         ("Birthday", "birthday"),
     ]
+
+
+def test_done_snooze_dismiss_answer_with_an_undo_that_reopens(alice_client, alice):
+    import json
+
+    from reminders.models import Reminder
+
+    contact = make_contact(owner=alice, first_name="Grace")
+    reminder = make_reminder(contact=contact, due_on=today() - timedelta(days=2))
+    for action, data in [("done", {}), ("dismiss", {}), ("snooze", {"until": today() + timedelta(days=7)})]:
+        response = alice_client.post(
+            reverse(f"reminders:{action}", args=[reminder.pk]), data, HTTP_HX_REQUEST="true"
+        )
+        undo = json.loads(response["HX-Trigger"])["kw-undo"]
+        assert "Grace" in undo["message"] and undo["url"] == reverse("reminders:reopen", args=[reminder.pk])
+        assert Reminder.objects.get(pk=reminder.pk).status != "open"
+        assert alice_client.post(undo["url"], HTTP_HX_REQUEST="true").status_code == 204
+        reopened = Reminder.objects.get(pk=reminder.pk)
+        assert (reopened.status, reopened.completed_at, reopened.snoozed_until) == ("open", None, None)
+
+
+def test_reminders_page_lists_what_was_set_aside_and_reopens_it(alice_client, alice):
+    from reminders.models import Reminder
+
+    snoozed = make_reminder(
+        contact=make_contact(owner=alice, first_name="Snoozy"),
+        due_on=today() - timedelta(days=1),
+        status="snoozed",
+        snoozed_until=today() + timedelta(days=5),
+    )
+    make_reminder(
+        contact=make_contact(owner=alice, first_name="Dismissed"),
+        due_on=today() - timedelta(days=3),
+        status="dismissed",
+        completed_at=timezone.now() - timedelta(days=1),
+    )
+    make_reminder(
+        contact=make_contact(owner=alice, first_name="Longago"),
+        due_on=today() - timedelta(days=90),
+        status="dismissed",
+        completed_at=timezone.now() - timedelta(days=60),
+    )
+    page = alice_client.get(reverse("reminders:list"))
+    assert [r.contact.first_name for r in page.context["set_aside"]] == ["Dismissed", "Snoozy"]
+    response = alice_client.post(reverse("reminders:reopen", args=[snoozed.pk]), {"next": "/reminders/"})
+    assert response.status_code == 302
+    assert Reminder.objects.get(pk=snoozed.pk).status == "open"

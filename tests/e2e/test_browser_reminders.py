@@ -134,3 +134,21 @@ def test_empty_dashboard_says_what_to_do(page, live_server, login, screenshot):
     assert page.locator("#empty-state").is_visible()
     assert page.get_by_role("link", name="Add a contact").is_visible()
     screenshot(page, "dashboard-empty")
+
+
+def test_a_toast_offers_undo_after_done(page, live_server, login, screenshot):
+    user = make_user("undo")
+    rows = _network(user)
+    login(page, "undo")
+    page.goto(f"{live_server.url}/reminders/")
+    ada = page.locator(f"#reminder-{rows['ada'].pk}")
+    ada.locator("[data-action=done]").click()
+    ada.wait_for(state="detached")
+    toast = page.locator(".kw-toast")
+    toast.wait_for()
+    assert "Done: Ada Lovelace" in toast.inner_text()
+    screenshot(page, "reminders-undo-toast", full_page=False)
+    with page.expect_navigation():
+        toast.locator(".kw-undo").click()
+    page.locator(f"#reminder-{rows['ada'].pk}").wait_for()
+    assert Reminder.objects.get(pk=rows["ada"].pk).status == "open"
