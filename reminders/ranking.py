@@ -26,7 +26,6 @@ novelty; a tie that was strong adds trust; a never-contacted import ranks last.
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from .rules import humanize_since, span_between
 
@@ -142,7 +141,6 @@ class Reconnect:
     why: str
 
 
-@lru_cache(maxsize=65536)
 def reconnect_score(facts: ReconnectFacts, today: date) -> Reconnect:
     """How worth reviving a tie is, 0–100, and which signals counted, in words."""
     words: list[str] = []

@@ -187,33 +187,59 @@ def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
     return sorted(found, key=lambda item: (item.due_on, item.contact.full_name))
 
 
-def upcoming_list(*, owner: User, today: date, days: int = UPCOMING_DAYS, event_days: int) -> list[Upcoming]:
-    """Everything coming up in the next `days`: check-ins, follow-ups, and birthdays and
-    anniversaries from `event_days` ahead (the user's lead days). Three queries."""
+def upcoming_page(
+    *, owner: User, today: date, days: int, event_days: int, limit: int | None = None
+) -> tuple[list[Upcoming], int]:
+    """What is coming up, soonest first: check-ins and follow-ups of the next `days`,
+    birthdays and anniversaries of the next `event_days`. Returns (items, total).
+
+    With `limit`, at most that many items, and each source is read in date order and cut
+    at `limit` in SQL (the soonest `limit` of the union are among them), with two counts
+    for the total: a backlog of thousands of check-ins due next week costs the same.
+    """
     until = today + timedelta(days=days)
-    items = upcoming_events(owner=owner, today=today, days=min(event_days, days))
-    for contact in Contact.objects.filter(
+    events = upcoming_events(owner=owner, today=today, days=event_days)
+    check_ins = Contact.objects.filter(
         owner=owner, archived=False, next_check_in__gt=today, next_check_in__lte=until
-    ):
+    ).order_by("next_check_in", "first_name", "last_name", "id")
+    # From the owner's interactions with a follow-up in the window (their partial index),
+    # not from every link of every interaction (a scan of the whole through table).
+    promised = Interaction.objects.filter(owner=owner, follow_up_on__gt=today, follow_up_on__lte=until)
+    follow_ups = (
+        Interaction.contacts.through.objects.filter(
+            interaction_id__in=promised.values("id"), contact__archived=False
+        )
+        .select_related("contact", "interaction")
+        .order_by("interaction__follow_up_on", "id")
+    )
+    if limit is not None:
+        total = len(events) + check_ins.count() + follow_ups.count()
+        check_ins, follow_ups = check_ins[:limit], follow_ups[:limit]
+    items = list(events)
+    for contact in check_ins:
         why = rules.why_check_in(
             last_interaction_on=contact.last_interaction_on,
             created_on=timezone.localdate(contact.created_at),
             today=today,
         )
         items.append(Upcoming(contact, ReminderKind.CHECK_IN, contact.next_check_in, why))
-    follow_ups = Interaction.contacts.through.objects.filter(
-        contact__owner=owner,
-        contact__archived=False,
-        interaction__follow_up_on__gt=today,
-        interaction__follow_up_on__lte=until,
-    ).select_related("contact", "interaction")
     for link in follow_ups:
         interaction = link.interaction
         why = rules.why_follow_up(
             interaction_kind=interaction.get_kind_display(), occurred_on=interaction.occurred_on
         )
         items.append(Upcoming(link.contact, ReminderKind.FOLLOW_UP, interaction.follow_up_on, why))
-    return sorted(items, key=lambda item: (item.due_on, item.contact.full_name))
+    items.sort(key=lambda item: (item.due_on, item.contact.full_name))
+    if limit is None:
+        return items, len(items)
+    return items[:limit], total
+
+
+def upcoming_list(*, owner: User, today: date, days: int = UPCOMING_DAYS, event_days: int) -> list[Upcoming]:
+    """Everything coming up in the next `days`: check-ins, follow-ups, and birthdays and
+    anniversaries from `event_days` ahead (the user's lead days). Three queries."""
+    items, _total = upcoming_page(owner=owner, today=today, days=days, event_days=min(event_days, days))
+    return items
 
 
 def row_actions_context(today: date) -> dict:
@@ -285,15 +311,10 @@ def dashboard_context(*, owner: User, today: date) -> dict:
     today_focus = focus.focus_today(owner_id=owner.pk, today=today)
     lead_days = owner.profile.birthday_lead_days
     # Coming up: check-ins and follow-ups of the next week, birthdays and anniversaries
-    # as far ahead as the user's lead days.
-    week_end = today + timedelta(days=DASHBOARD_DAYS)
-    week = [
-        item
-        for item in upcoming_list(
-            owner=owner, today=today, days=max(DASHBOARD_DAYS, lead_days), event_days=lead_days
-        )
-        if item.kind in (ReminderKind.BIRTHDAY, ReminderKind.WORK_ANNIVERSARY) or item.due_on <= week_end
-    ]
+    # as far ahead as the user's lead days; the first DASHBOARD_ROWS, and how many in all.
+    week, week_total = upcoming_page(
+        owner=owner, today=today, days=DASHBOARD_DAYS, event_days=lead_days, limit=DASHBOARD_ROWS
+    )
     contact_count = Contact.objects.filter(owner=owner, archived=False).count()
     return {
         **row_actions_context(today),
@@ -302,8 +323,8 @@ def dashboard_context(*, owner: User, today: date) -> dict:
         "focus": today_focus,
         "week": week,
         "lead_days": lead_days,
-        "week_shown": week[:DASHBOARD_ROWS],
+        "week_shown": week,
         "contact_count": contact_count,
-        "counts": {"focus": len(today_focus.items), "waiting": today_focus.waiting, "week": len(week)},
-        "hidden": {"week": max(0, len(week) - DASHBOARD_ROWS)},
+        "counts": {"focus": len(today_focus.items), "waiting": today_focus.waiting, "week": week_total},
+        "hidden": {"week": week_total - len(week)},
     }

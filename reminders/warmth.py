@@ -24,7 +24,6 @@ the number cannot disagree. No ORM, no clock: dates in, numbers and words out.
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from .rules import cadence_text, humanize_since
 
@@ -143,13 +142,8 @@ def _exchange_text(*, gave: int, asked: int, mutual: int) -> str:
     return ", ".join(said) if said else "no favours exchanged yet"
 
 
-@lru_cache(maxsize=65536)
 def warmth(facts: WarmthFacts, today: date) -> Warmth:
-    """The contact's warmth on `today`, with its four parts in points and words.
-
-    Memoised (pure, its arguments frozen): the contacts an import brought in, never
-    talked to since, share a handful of facts, and the daily refresh asks again for each.
-    """
+    """The contact's warmth on `today`, with its four parts in points and words."""
     last = facts.last_interaction_on
     days_since = (today - last).days if last is not None else None
     cadence = cadence_text(facts.cadence_months)
