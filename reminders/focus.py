@@ -37,19 +37,6 @@ _PICK_COLUMNS = (
     "contact__checkin_cadence_months",
     "contact__warmth",
 )
-# The row shape `_ranked_rows` reads: what the order and its words need, for the reminders shown.
-_RANK_COLUMNS = (
-    "id",
-    "contact_id",
-    "kind",
-    "due_on",
-    "detail",
-    "contact__tie_strength",
-    "contact__checkin_cadence_months",
-    "contact__warmth",
-    "contact__last_interaction_on",
-    "contact__created_at",
-)
 
 
 @dataclass(frozen=True)
@@ -132,7 +119,8 @@ def _cadence(own: int | None, tags: Iterable[int], tie: str, profile: Profile) -
 def _ranked_rows(
     rows: list[tuple], *, today: date, profile: Profile, tags: dict[int, list[int]]
 ) -> list[tuple[Ranked, tuple]]:
-    """`_RANK_COLUMNS` rows in the focus order, each with its `Ranked`."""
+    """Rows (id, contact id, kind, due on, detail, tie strength, own cadence, warmth, last
+    interaction, created at) in the focus order, each with its `Ranked`."""
     local_date = _local_date_of(profile)
     ranked = []
     for row in rows:

@@ -46,7 +46,6 @@ UPDATE_BATCH_SIZE = 500
 OPEN_STATES = (ReminderStatus.OPEN, ReminderStatus.SNOOZED)
 CLOSED_STATES = (ReminderStatus.DONE, ReminderStatus.DISMISSED)
 Through = Interaction.contacts.through
-TagThrough = Contact.tags.through
 
 _CONTACT_FIELDS = (
     "id",

@@ -76,3 +76,15 @@ def login(live_server):
         page.wait_for_url(f"{live_server.url}/")
 
     return do
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A page in a 390 × 844 phone viewport (closed after the test)."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -182,17 +182,12 @@ def test_the_log_forms_people_picker_picks_three_people_and_saves(page, live_ser
     assert errors == []
 
 
-def test_contact_form_on_a_phone_asks_for_emails_and_phones_before_notes(browser, live_server, screenshot):
+def test_contact_form_on_a_phone_asks_for_emails_and_phones_before_notes(
+    phone_page, live_server, login, screenshot
+):
     make_user("phoneform")
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
-    )
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "phoneform")
-    page.fill("input[name=password]", "pw-keepwarm-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page = phone_page
+    login(page, "phoneform")
     page.goto(f"{live_server.url}/contacts/new/")
     emails = page.locator("input[name=emails-0-value]").bounding_box()
     phones = page.locator("input[name=phones-0-value]").bounding_box()
@@ -200,4 +195,3 @@ def test_contact_form_on_a_phone_asks_for_emails_and_phones_before_notes(browser
     assert emails["y"] < phones["y"] < notes["y"]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "contact-form-phone")
-    context.close()

@@ -105,18 +105,11 @@ def test_done_and_snooze_remove_rows_without_reload(page, live_server, login, sc
     screenshot(page, "reminders-after")
 
 
-def test_dashboard_on_a_phone(browser, live_server, screenshot):
+def test_dashboard_on_a_phone(phone_page, login, screenshot):
     user = make_user("phoebe")
     _network(user)
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
-    )
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "phoebe")
-    page.fill("input[name=password]", "pw-keepwarm-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page = phone_page
+    login(page, "phoebe")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     # A row's actions stay on one line ("Dismiss" used to wrap), and a row is a few lines tall.
     row = page.locator("#focus .kw-reminder").first
@@ -125,7 +118,6 @@ def test_dashboard_on_a_phone(browser, live_server, screenshot):
     assert abs(done["y"] - dismiss["y"]) < 4
     assert row.bounding_box()["height"] < 844 / 5
     screenshot(page, "dashboard-phone")
-    context.close()
 
 
 def test_empty_dashboard_says_what_to_do(page, live_server, login, screenshot):
