@@ -810,6 +810,7 @@ def _create_contacts(
     """The contacts with their emails, phones, tags, introducers and past roles."""
     for person in people:
         person.contact.created_at = _aware(person.created_on, tz, rng)
+        person.contact.refresh_search_text()
     Contact.objects.bulk_create([p.contact for p in people], batch_size=batch_size)
     emails, phones, tag_rows, roles = [], [], [], []
     through = Contact.tags.through

@@ -6,7 +6,6 @@ same first name and last-name initial) with difflib, so the cost stays near-line
 instead of comparing every pair.
 """
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -17,6 +16,7 @@ from django.utils.text import capfirst
 
 from contacts.importing.matching import email_key, linkedin_key, phone_key
 from contacts.models import CONTACT_FIELDS, Contact, ContactEmail, ContactPhone, Interaction, RoleHistory
+from contacts.search import fold
 from reminders.models import Reminder
 from reminders.services import contacts_schedule_refresh
 
@@ -62,12 +62,6 @@ class DuplicatePair:
         return sum(next((w for k, w in weights.items() if k in r), 1) for r in self.reasons)
 
 
-def _fold(text: str) -> str:
-    """Lowercase, accents off, whitespace collapsed: 'José  Núñez' → 'jose nunez'."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
-
-
 def _similar(a: str, b: str, ratio: float) -> bool:
     if not a or not b:
         return False
@@ -109,7 +103,7 @@ def duplicate_pairs_for_owner(*, owner: User, limit: int = 200) -> list[Duplicat
             add(ids[0], other, "same LinkedIn profile")
 
     folded = {
-        cid: (_fold(r["first_name"]), _fold(r["last_name"]), _fold(r["company"])) for cid, r in rows.items()
+        cid: (fold(r["first_name"]), fold(r["last_name"]), fold(r["company"])) for cid, r in rows.items()
     }
     buckets: dict[tuple, list[int]] = defaultdict(list)
     for cid, (first, last, _company) in folded.items():

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.search import SEARCH_SOURCE_FIELDS, contact_search_text
+
 
 class Relationship(models.TextChoices):
     COLLEAGUE = "colleague", "Colleague"
@@ -90,6 +92,24 @@ CONTACT_FIELDS = (
 )
 
 
+class ContactQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """bulk_create skips `save()`: fill each contact's `search_text` here instead."""
+        objs = list(objs)
+        for obj in objs:
+            obj.refresh_search_text()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        """A bulk_update of a searched field updates `search_text` with it."""
+        if not set(fields).isdisjoint(SEARCH_SOURCE_FIELDS):
+            objs = list(objs)
+            for obj in objs:
+                obj.refresh_search_text()
+            fields = [*fields, "search_text"] if "search_text" not in fields else fields
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
 class Contact(models.Model):
     # Its index is (owner, id): the scheduler pages through owners' contacts by id.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts")
@@ -152,6 +172,10 @@ class Contact(models.Model):
     reconnect_why = models.CharField(max_length=255, blank=True, editable=False)
     # "Not now" / snoozed on the reconnect list until this date.
     reconnect_hidden_until = models.DateField(null=True, blank=True, editable=False)
+    # Folded name, company and title (contacts.search): what the list and the picker search.
+    search_text = models.CharField(max_length=620, blank=True, editable=False)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["first_name", "last_name", "id"]
@@ -198,8 +222,20 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs) -> None:
+        """Saves, keeping `search_text` in step with the fields it folds."""
+        self.refresh_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {"search_text", *SEARCH_SOURCE_FIELDS}.isdisjoint(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("contacts:detail", args=[self.pk])
+
+    def refresh_search_text(self) -> None:
+        """Set `search_text` from the fields it folds (bulk writes call this; `save` does)."""
+        self.search_text = contact_search_text(self.first_name, self.last_name, self.company, self.title)
 
     @property
     def full_name(self) -> str:
@@ -381,3 +417,24 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class NotDuplicate(models.Model):
+    """Two contacts the owner said are different people: never suggested as duplicates again.
+
+    Stored once per pair, the lower id first (`contacts.duplicates.pair_key`).
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    first = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "first", "second"], name="not_duplicate_pair"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="not_duplicate_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ≠ {self.second_id}"

@@ -20,6 +20,7 @@ from reminders.models import Reminder, ReminderStatus
 from reminders.warmth import band_range
 
 from .models import Contact, ContactEmail, Interaction, Tag
+from .search import search_words
 
 PER_PAGE = 50
 TIMELINE_PAGE = 50
@@ -94,7 +95,8 @@ def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contac
     """The owner's contacts matching `filters`, ordered, not evaluated.
 
     Search: every word must match the first or last name, company, title, an email
-    or a tag name (so "ada acme" finds Ada at Acme). Subqueries, not joins, so a
+    or a tag name (so "ada acme" finds Ada at Acme), accents and case aside ("zoe"
+    finds Zoë). Subqueries, not joins, so a
     contact with three matching emails is still one row and no DISTINCT is needed.
     """
     qs = Contact.objects.filter(owner=owner)
@@ -103,22 +105,17 @@ def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contac
     elif filters.archived == Archived.ONLY:
         qs = qs.filter(archived=True)
     through = Contact.tags.through
-    for word in filters.q.split()[:8]:
-        # IN (subquery) rather than a correlated EXISTS: SQLite and PostgreSQL scan
-        # the emails and tags once per search, not once per contact.
+    for word in search_words(filters.q):
+        # Names, company and title through the folded column (accents and case off on
+        # both databases, contacts.search). Emails and tags: IN (subquery) rather than a
+        # correlated EXISTS, so SQLite and PostgreSQL scan them once per search, not once
+        # per contact; an email is ASCII in practice and matches the folded word.
         email_hits = ContactEmail.objects.filter(contact__owner=owner, value__icontains=word).values(
             "contact_id"
         )
         tag_ids = Tag.objects.filter(owner=owner, name__icontains=word).values("pk")
         tag_hits = through.objects.filter(tag_id__in=tag_ids).values("contact_id")
-        qs = qs.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(company__icontains=word)
-            | Q(title__icontains=word)
-            | Q(pk__in=email_hits)
-            | Q(pk__in=tag_hits)
-        )
+        qs = qs.filter(Q(search_text__contains=word) | Q(pk__in=email_hits) | Q(pk__in=tag_hits))
     if filters.relationship:
         qs = qs.filter(relationship=filters.relationship)
     if filters.tie_strength:

@@ -23,6 +23,7 @@ from contacts.models import (
     InteractionKind,
     Tag,
 )
+from contacts.search import contact_search_text
 from reminders import services as reminder_services
 
 from .decide import ChunkPlan
@@ -39,11 +40,12 @@ CONTACT_COLUMNS = (
     "id",
     "owner_id",
     *(Contact._meta.get_field(name).attname for name in CONTACT_FIELDS),
+    "search_text",
     *_SCHEDULE,
     *_STAMPS,
 )
 # The columns a NewContact's values hold, read in one call.
-_HELD = CONTACT_COLUMNS[: -len(_SCHEDULE) - len(_STAMPS)]
+_HELD = CONTACT_COLUMNS[: -len(_SCHEDULE) - len(_STAMPS) - 1]
 _held_values = itemgetter(*_HELD)
 INTERACTION_COLUMNS = (
     "id",
@@ -130,6 +132,9 @@ class ChunkWriter:
             rows.append(
                 (
                     *_held_values(values),
+                    contact_search_text(
+                        values["first_name"], values["last_name"], values["company"], values["title"]
+                    ),
                     db_date(last),
                     db_date(due),
                     *scores,

@@ -1,0 +1,55 @@
+"""Text search that finds Zoë when you type "zoe": one folding rule for every search.
+
+`fold` is the single rule: Unicode compatibility decomposition, combining marks off,
+letters NFKD cannot split mapped to their base (ł → l, ø → o, æ → ae), casefold,
+whitespace collapsed. `Contact.search_text` holds the folded name, company and title
+(written by `Contact.save`, and by the bulk paths through `contact_search_text`), so a
+search is a plain `LIKE` on one column that behaves the same on SQLite and PostgreSQL,
+whose `LIKE`/`ILIKE` would otherwise disagree on non-ASCII case and ignore accents.
+"""
+
+import unicodedata
+
+# Letters that carry their "accent" in the letter itself, so NFKD leaves them whole.
+_BASE_LETTERS = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "h",
+    }
+)
+
+SEARCH_SOURCE_FIELDS = ("first_name", "last_name", "company", "title")
+
+
+def fold(text: str | None) -> str:
+    """'  Zoë  Ødegaard ' → 'zoe odegaard'; 'ŁUKASZ' → 'lukasz'; 'Straße' → 'strasse'."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_BASE_LETTERS))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.translate(_BASE_LETTERS).casefold().split())
+
+
+def contact_search_text(first_name: str, last_name: str, company: str, title: str) -> str:
+    """The folded text a contact is found by ("|" keeps one field from running into the next)."""
+    return "|".join(fold(v) for v in (first_name, last_name, company, title))
+
+
+def search_words(q: str, limit: int = 8) -> list[str]:
+    """The folded words of a query; each must match (so "ada acme" finds Ada at Acme)."""
+    return [w for w in (fold(word) for word in q.split()[:limit]) if w]
