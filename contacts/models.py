@@ -158,6 +158,9 @@ class Contact(models.Model):
     # Denormalised for the list, the dashboard and the check-in rule; written by
     # the interaction services (never by a signal).
     last_interaction_on = models.DateField(null=True, blank=True, editable=False)
+    # The last interaction that was a conversation: a LinkedIn "Connected on" is not
+    # (None: never talked). What "last talked" means on every page.
+    last_talked_on = models.DateField(null=True, blank=True, editable=False)
     # The scheduler searches this: the date the next check-in falls due (null = none).
     next_check_in = models.DateField(null=True, blank=True, editable=False)
     # The first check-in an import gave this contact, spread over its first cadence

@@ -85,6 +85,7 @@ LIST_COLUMNS = (
     "tie_strength",
     "archived",
     "last_interaction_on",
+    "last_talked_on",
     "created_at",
     "warmth",
     "warmth_why",

@@ -39,7 +39,7 @@ EVENT_KINDS = (ReminderKind.BIRTHDAY, ReminderKind.WORK_ANNIVERSARY)
 
 # The columns a digest reads (the rest of a contact, e.g. notes, stays in the
 # database): what it shows, and what `focus.rank` orders today's focus by.
-_CONTACT_FIELDS = (*EVENT_CONTACT_COLUMNS, "last_interaction_on")
+_CONTACT_FIELDS = (*EVENT_CONTACT_COLUMNS, "last_interaction_on", "last_talked_on")
 _RANK_CONTACT_FIELDS = ("tie_strength", "checkin_cadence_months", "warmth", "created_at")
 _REMINDER_FIELDS = (
     "owner_id",
@@ -531,9 +531,9 @@ def _build(
     pick = rules.pick_for_period(best, seed=f"{user.pk}:{period}")
     reconnect = None
     if pick is not None:
-        seen_on = pick.last_interaction_on
+        seen_on = pick.last_talked_on
         note = pick.reconnect_why or (
-            f"Last in touch {_day(seen_on)} {seen_on.year}" if seen_on else "No conversation logged yet"
+            f"Last talked {_day(seen_on)} {seen_on.year}" if seen_on else "No conversation logged yet"
         )
         reconnect = DigestItem(
             kind="reconnect",

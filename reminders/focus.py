@@ -68,6 +68,7 @@ def rank(
     last_interaction_on: date | None,
     created_on: date,
     today: date,
+    last_talked_on: date | None = None,
     explain: bool = True,
 ) -> Ranked:
     """One due reminder's place in the focus order and the words saying why it is there
@@ -90,7 +91,10 @@ def rank(
             strong=tie_strength == "strong", due_on=due_on, today=today, cadence_months=cadence, warmth=warmth
         )
         talked = rules.why_check_in(
-            last_interaction_on=last_interaction_on, created_on=created_on, today=today
+            last_talked_on=last_talked_on,
+            last_interaction_on=last_interaction_on,
+            created_on=created_on,
+            today=today,
         )
         return Ranked(
             ranking.focus_key(tier=tier, points=priority.points, due_on=due_on, reminder_id=reminder_id),
@@ -120,11 +124,11 @@ def _ranked_rows(
     rows: list[tuple], *, today: date, profile: Profile, tags: dict[int, list[int]]
 ) -> list[tuple[Ranked, tuple]]:
     """Rows (id, contact id, kind, due on, detail, tie strength, own cadence, warmth, last
-    interaction, created at) in the focus order, each with its `Ranked`."""
+    interaction, created at, last talked) in the focus order, each with its `Ranked`."""
     local_date = _local_date_of(profile)
     ranked = []
     for row in rows:
-        pk, contact_id, kind, due_on, detail, tie, own_cadence, heat, last, created_at = row
+        pk, contact_id, kind, due_on, detail, tie, own_cadence, heat, last, created_at, talked = row
         place = rank(
             reminder_id=pk,
             kind=kind,
@@ -136,6 +140,7 @@ def _ranked_rows(
             last_interaction_on=last,
             created_on=local_date(created_at),
             today=today,
+            last_talked_on=talked,
         )
         ranked.append((place, row))
     ranked.sort(key=lambda item: item[0].key)
@@ -161,6 +166,7 @@ def rank_reminders(
             r.contact.warmth,
             r.contact.last_interaction_on,
             r.contact.created_at,
+            r.contact.last_talked_on,
         )
         for r in reminders
     ]

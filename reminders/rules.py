@@ -272,9 +272,15 @@ def short_date(d: date) -> str:
     return f"{d:%b} {d.day}"
 
 
-def why_check_in(*, last_interaction_on: date | None, created_on: date | None, today: date) -> str:
+def why_check_in(
+    *, last_talked_on: date | None, last_interaction_on: date | None, created_on: date | None, today: date
+) -> str:
+    """Why a check-in is due, in words. A LinkedIn "Connected on" (an interaction that
+    was no conversation: `last_interaction_on` without `last_talked_on`) is said as such."""
+    if last_talked_on is not None:
+        return f"last talked {humanize_since(last_talked_on, today)}"
     if last_interaction_on is not None:
-        return f"last talked {humanize_since(last_interaction_on, today)}"
+        return f"connected {humanize_since(last_interaction_on, today)}, never talked"
     if created_on is not None:
         return f"no interaction logged since you added them {humanize_since(created_on, today)}"
     return "no interaction logged yet"

@@ -56,6 +56,7 @@ def reminder_with_why(reminders: list[Reminder], today: date) -> list[Reminder]:
         if reminder.kind == ReminderKind.CHECK_IN:
             contact = reminder.contact
             reminder.why = rules.why_check_in(
+                last_talked_on=contact.last_talked_on,
                 last_interaction_on=contact.last_interaction_on,
                 created_on=timezone.localdate(contact.created_at),
                 today=today,
@@ -218,6 +219,7 @@ def upcoming_page(
     items = list(events)
     for contact in check_ins:
         why = rules.why_check_in(
+            last_talked_on=contact.last_talked_on,
             last_interaction_on=contact.last_interaction_on,
             created_on=timezone.localdate(contact.created_at),
             today=today,

@@ -68,6 +68,7 @@ _CONTACT_FIELDS = (
     "warmth_why",
     "reconnect_score",
     "reconnect_why",
+    "last_talked_on",
 )
 # The denormalised columns the schedule writes, in `Schedule`'s order.
 SCHEDULE_COLUMNS = (
@@ -77,6 +78,7 @@ SCHEDULE_COLUMNS = (
     "warmth_why",
     "reconnect_score",
     "reconnect_why",
+    "last_talked_on",
 )
 
 
@@ -151,6 +153,7 @@ class ContactFacts:
     tag_cadences: tuple[int, ...] = ()
     introducer: str = ""
     role_companies: tuple[str, ...] = ()
+    last_talked_on: date | None = None  # the last conversation (a "connected on" aside)
 
 
 NO_FACTS = ContactFacts()
@@ -165,6 +168,7 @@ class Schedule(NamedTuple):
     warmth_why: str
     reconnect_score: int
     reconnect_why: str
+    last_talked_on: date | None
 
 
 def _ids_q(field: str, ids: list[int]) -> Q:
@@ -208,6 +212,7 @@ def _chunk_facts(
             n12=Count("id", filter=Q(**{f"{occurred}__gte": since_12})),
             n24=Count("id", filter=Q(**{f"{occurred}__gte": since_24})),
             connected=Count("id", filter=Q(interaction__summary=CONNECTED_SUMMARY)),
+            talked=Max(occurred, filter=~Q(interaction__summary=CONNECTED_SUMMARY)),
             total=Count("id"),
             gave=Count("id", filter=Q(**{exchange: Exchange.GAVE})),
             asked=Count("id", filter=Q(**{exchange: Exchange.ASKED})),
@@ -221,6 +226,7 @@ def _chunk_facts(
             "n12",
             "n24",
             "connected",
+            "talked",
             "total",
             "gave",
             "asked",
@@ -266,7 +272,7 @@ def _chunk_facts(
                 role_companies=tuple(roles),
             )
             continue
-        last, first, n12, n24, connected, total, gave, asked, mutual, helped = stat
+        last, first, n12, n24, connected, talked, total, gave, asked, mutual, helped = stat
         facts[pk] = ContactFacts(
             last,
             first,
@@ -281,6 +287,7 @@ def _chunk_facts(
             tuple(tags),
             introducer,
             tuple(roles),
+            talked,
         )
     return facts
 
@@ -408,7 +415,9 @@ def contact_schedule(
         return Schedule(last, due, *(row[name] for name in SCHEDULE_COLUMNS[2:]))
     heat = contact_warmth(facts, cadence=cadence, created_on=created_on, today=clock.today)
     revive = contact_reconnect(row, clock, facts)
-    return Schedule(last, due, heat.score, heat.why[:255], revive.score, revive.why[:255])
+    return Schedule(
+        last, due, heat.score, heat.why[:255], revive.score, revive.why[:255], facts.last_talked_on
+    )
 
 
 def _row_schedule(row: dict) -> Schedule:
@@ -464,7 +473,10 @@ def _write_schedule(changed: list[tuple[Schedule, int]]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET {assignments} WHERE id = %s",
-            [(adapt(s.last_interaction_on), adapt(s.next_check_in), *s[2:], pk) for s, pk in changed],
+            [
+                (adapt(s.last_interaction_on), adapt(s.next_check_in), *s[2:-1], adapt(s.last_talked_on), pk)
+                for s, pk in changed
+            ],
         )
 
 

@@ -75,6 +75,7 @@ def test_a_contact_946_days_overdue_was_last_talked_to_2_years_ago(alice, smtp_s
         last_name="Lost",
         created_at=EARLY,
         last_interaction_on=TODAY - dt.timedelta(days=946 + 91),
+        last_talked_on=TODAY - dt.timedelta(days=946 + 91),
     )
     make_reminder(contact=contact, kind="check_in", due_on=TODAY - dt.timedelta(days=946))
 

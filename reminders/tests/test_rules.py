@@ -201,9 +201,22 @@ def test_humanize_since(then, expected):
 def test_why_strings():
     assert (
         rules.why_check_in(
-            last_interaction_on=date(2027, 2, 1), created_on=date(2020, 1, 1), today=date(2027, 6, 2)
+            last_talked_on=date(2027, 2, 1),
+            last_interaction_on=date(2027, 3, 1),
+            created_on=date(2020, 1, 1),
+            today=date(2027, 6, 2),
         )
         == "last talked 4 months ago"
+    )
+    # A LinkedIn connection is not a conversation: said as such, never "last talked".
+    assert (
+        rules.why_check_in(
+            last_talked_on=None,
+            last_interaction_on=date(2012, 1, 28),
+            created_on=date(2026, 1, 1),
+            today=date(2026, 11, 26),
+        )
+        == "connected 14 years ago, never talked"
     )
     assert rules.why_birthday(age=40) == "turns 40"
     assert rules.why_birthday(age=None) == "birthday"
