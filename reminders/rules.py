@@ -268,8 +268,8 @@ def span_between(start: date, end: date) -> str:
 
 
 def short_date(d: date) -> str:
-    """'Nov 2' (no zero padding, no year)."""
-    return f"{d:%b} {d.day}"
+    """'2 Nov' (no zero padding, no year): the app writes day before month everywhere."""
+    return f"{d.day} {d:%b}"
 
 
 def why_check_in(

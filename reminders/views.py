@@ -90,7 +90,7 @@ def reminder_snooze(request: HttpRequest, pk: int) -> HttpResponse:
         return _row_with_errors(request, reminder, " ".join(form.errors.get("until", ["Pick a date."])))
     until = form.cleaned_data["until"]
     services.reminder_snooze(reminder=reminder, until=until, today=today)
-    return _gone(request, f"Snoozed until {until:%b} {until.day}: {reminder.contact.full_name}.", reminder)
+    return _gone(request, f"Snoozed until {until.day} {until:%b}: {reminder.contact.full_name}.", reminder)
 
 
 @login_required

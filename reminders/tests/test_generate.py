@@ -307,7 +307,7 @@ def test_follow_up_is_raised_once_on_its_day_and_linked(alice):
         date(2027, 1, 10),
         interaction.pk,
     )
-    assert reminder.detail == "follow up on coffee of Jan 8"
+    assert reminder.detail == "follow up on coffee of 8 Jan"
     services.reminder_done(reminder=reminder, today=date(2027, 1, 12))
     assert run(date(2027, 1, 13)) == 0
 

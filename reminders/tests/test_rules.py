@@ -191,7 +191,7 @@ def test_window_never_starts_before_the_contact_was_created():
         (date(2024, 1, 1), "3 years ago"),
         (date(2026, 12, 1), "6 months ago"),
         (date(2025, 8, 1), "1 year ago"),
-        (date(2027, 6, 11), "on Jun 11"),
+        (date(2027, 6, 11), "on 11 Jun"),
     ],
 )
 def test_humanize_since(then, expected):
@@ -224,7 +224,7 @@ def test_why_strings():
     assert rules.why_anniversary(years=1, company="") == "1 year in their role"
     assert (
         rules.why_follow_up(interaction_kind="Coffee", occurred_on=date(2026, 11, 2))
-        == "follow up on coffee of Nov 2"
+        == "follow up on coffee of 2 Nov"
     )
 
 
