@@ -22,7 +22,7 @@ from typing import Any
 from contacts.models import CONTACT_TEXT_FIELDS, Contact
 
 from .emails import email_valid
-from .errors import RowError
+from .errors import RowError, source_data
 from .index import Existing, OwnerIndex, RowKeys
 from .matching import email_key, linkedin_key, phone_key
 from .report import UNCHANGED_LISTED, ImportReport
@@ -231,9 +231,15 @@ class Decider:
     report: ImportReport
     job_changes: bool  # a LinkedIn export: a differing company or title is a new role
     outcomes: list[tuple[int, str, int | None]] | None = None  # (row, kind, contact id), when asked
+    # The file's header, as spelled there (a CSV): a rejected row's cells are given back under it.
+    columns: list[str] | None = None
 
     def clean(self, chunk: list[dict | RowError]) -> list[tuple[dict, RowKeys]]:
-        """The chunk's importable rows with their keys; the others go to the report's errors."""
+        """The chunk's importable rows with their keys; the others go to the report's errors.
+
+        A row the parser read with a problem (a date that is not one) imports without
+        that value: its warnings go to the report's warnings, with its row number.
+        """
         rows = []
         report = self.report
         for item in chunk:
@@ -243,11 +249,22 @@ class Decider:
                 continue
             problem = clean_row(item, warnings=report.warnings)
             if problem:
-                report.errors.append(RowError(item["row"], problem, _row_data(item)))
+                report.errors.append(RowError(item["row"], problem, self.source(item)))
                 self._outcome(item["row"], "error", None)
-            else:
-                rows.append((item, row_keys(item)))
+                continue
+            if notes := item.get("warnings"):
+                report.warnings.extend({"row": item["row"], "message": note} for note in notes)
+            rows.append((item, row_keys(item)))
         return rows
+
+    def source(self, row: dict) -> dict:
+        """What a rejected row held in the file: its original cells, else its fields."""
+        source = row.get("source")
+        if isinstance(source, dict):  # a vCard card: name and text
+            return source
+        if source is not None and self.columns is not None:
+            return source_data(self.columns, source)
+        return _row_data(row)
 
     def matches(self, rows: list[tuple[dict, RowKeys]]) -> set[int]:
         """The existing contacts these rows match (to load them before deciding)."""
@@ -257,8 +274,16 @@ class Decider:
                 found.add(pk)
         return found
 
-    def decide(self, rows: list[tuple[dict, RowKeys]], existing: Existing) -> ChunkPlan:
-        plan = ChunkPlan()
+    def decide(
+        self, rows: list[tuple[dict, RowKeys]], existing: Existing, plan: ChunkPlan | None = None
+    ) -> ChunkPlan:
+        """Decide each row; the decisions go into `plan` (a new one by default).
+
+        A dry run (`preview.import_plan`) passes the same plan for every chunk: nothing
+        is written between chunks, so a later row must find an earlier one's new contact there.
+        """
+        if plan is None:
+            plan = ChunkPlan()
         report = self.report
         match, new, outcomes = self.index.match, plan.new, self.outcomes
         for row, keys in rows:
@@ -392,7 +417,8 @@ class Decider:
 
 
 def _row_data(row: dict) -> dict:
-    """What a rejected row showed, for the rejected-rows download."""
+    """What a rejected row showed, for the rejected-rows download, when its cells are not known
+    (a table from the admin, a JSON backup)."""
     return {
         "first_name": row.get("first_name", ""),
         "last_name": row.get("last_name", ""),

@@ -60,6 +60,7 @@ def import_job_run(*, job_id: int) -> None:
         raise
     data = report.as_dict()
     data["errors"] = data["errors"][:MAX_STORED_ERRORS]
+    data["warnings"] = data["warnings"][:MAX_STORED_ERRORS]  # warning_count has them all
     _finish(
         job_id,
         status=ImportStatus.DONE,

@@ -13,6 +13,8 @@ class ImportReport:
 
     format: str = ""
     dry_run: bool = False
+    # The file's header as spelled there (a CSV): the rejected-rows download's columns.
+    columns: list[str] | None = None
     total_rows: int = 0
     created: int = 0
     updated: int = 0
@@ -24,6 +26,7 @@ class ImportReport:
     to_confirm: list[dict] = field(default_factory=list)
     # The first UNCHANGED_LISTED rows that matched a contact and changed nothing ("already there").
     unchanged: list[dict] = field(default_factory=list)
+    # Rows imported with a problem: a value left out (a date that is not one, an invalid email).
     warnings: list[dict] = field(default_factory=list)
     interactions_created: int = 0
     reminders_created: int = 0
@@ -41,6 +44,7 @@ class ImportReport:
         return {
             "format": self.format,
             "dry_run": self.dry_run,
+            "columns": self.columns,
             "total_rows": self.total_rows,
             "created": self.created,
             "updated": self.updated,
@@ -51,6 +55,7 @@ class ImportReport:
             "to_confirm": self.to_confirm,
             "unchanged": self.unchanged,
             "warnings": self.warnings,
+            "warning_count": len(self.warnings),
             "interactions_created": self.interactions_created,
             "reminders_created": self.reminders_created,
         }

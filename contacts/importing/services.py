@@ -39,7 +39,7 @@ from .errors import ImportFormatError, RowError
 from .fastinsert import DriverValues, IdPool, import_cache
 from .index import existing_load, owner_index_load
 from .parsers import backup_json, vcard
-from .parsers.csvbase import find_header
+from .parsers.csvbase import find_header, header_cells
 from .report import ImportReport
 from .schedule import FirstSchedule
 from .write import ChunkWriter, new_contact_defaults
@@ -91,6 +91,11 @@ def import_preview(*, text: str, fmt: str, limit: int = 10) -> dict:
         columns = _columns(text, fmt)
         extra = {}
     return {"rows": rows, "columns": columns, "extra": extra, "estimated_rows": estimate_rows(text, fmt)}
+
+
+def source_columns(text: str, fmt: str) -> list[str] | None:
+    """A CSV's header as the file spells it (None for other formats): rejected rows keep its cells."""
+    return header_cells(text, CSV_FORMATS[fmt].is_header) if fmt in CSV_FORMATS else None
 
 
 def _columns(text: str, fmt: str) -> list[str]:
@@ -153,6 +158,7 @@ def import_run(
         if fmt == "json":
             _import_backup(owner=owner, parsed=backup_json.parse(text), today=today, report=report)
         else:
+            report.columns = source_columns(text, fmt)
             touched = _import(
                 owner=owner,
                 rows=_rows(text, fmt),
@@ -246,6 +252,7 @@ def _import(
         report=report,
         job_changes=fmt == "linkedin",
         outcomes=outcomes,
+        columns=report.columns,
     )
     clock = reminder_services.owner_clock(owner.pk, today=today, now=now)
     writer = ChunkWriter(

@@ -24,7 +24,47 @@ LABELS = set(ContactLabel.values)
 
 
 class BadValue(ValueError):
-    """A field value that makes the row unreadable (an absurd date...)."""
+    """A field value that makes the row unreadable (an absurd date...).
+
+    `hint` says in a few words what is wrong with a date ("no such day"), for the
+    warning of a row imported without it (`date_warning`).
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+# Our CSV downloads (export, rejected rows) prefix cells that start with these with an
+# apostrophe (formula injection); a file read back takes it off again.
+NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+def un_neutralise(value: str) -> str:
+    return value[1:] if value.startswith(NEUTRALISED) else value
+
+
+def date_warning(row: dict, raw: str, exc: BadValue, *, column: str, without: str) -> None:
+    """Note on `row` that its optional date `raw` was not read: the row imports without it.
+
+    "Connected On “Connectd 31/13/2020” is not a date; imported without the connection date".
+    """
+    shown = clean(raw)
+    if len(shown) > 60:
+        shown = shown[:57] + "…"
+    hint = f" ({exc.hint})" if exc.hint else ""
+    row.setdefault("warnings", []).append(
+        f"{column} “{shown}” is not a date{hint}; imported without {without}"
+    )
+
+
+def optional_date(row: dict, parse, raw: str, *, column: str, without: str, **kwargs):
+    """`parse(raw)`, or None with a warning on the row when `raw` is not a date (`date_warning`)."""
+    try:
+        return parse(raw, **kwargs)
+    except BadValue as exc:
+        date_warning(row, raw, exc, column=column, without=without)
+        return None
 
 
 def new_row(row: int) -> dict:
@@ -101,7 +141,7 @@ def split_multi(value: str) -> list[str]:
 
 def _check_year(year: int, what: str, raw: str) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise BadValue(f"{what} “{raw}” has an impossible year ({year})")
+        raise BadValue(f"{what} “{raw}” has an impossible year ({year})", f"the year {year} is out of range")
 
 
 def _make_date(year: int, month: int, day: int, what: str, raw: str) -> date:
@@ -109,7 +149,7 @@ def _make_date(year: int, month: int, day: int, what: str, raw: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise BadValue(f"{what} “{raw}” is not a real date") from None
+        raise BadValue(f"{what} “{raw}” is not a real date", "no such day") from None
 
 
 # Exports repeat dates a lot and the function is pure. Big enough for every day of
@@ -179,7 +219,7 @@ def parse_birthday(raw: str) -> tuple[int, int, int | None] | None:
 
 def _month_day(month: int, day: int, raw: str) -> tuple[int, int, None]:
     if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2000, month)[1]:
-        raise BadValue(f"birthday “{raw}” is not a real date")
+        raise BadValue(f"birthday “{raw}” is not a real date", "no such day")
     return month, day, None
 
 
@@ -234,25 +274,36 @@ def sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
 
 
 def read_csv(
-    lines: list[str] | Iterator[str], *, first_line: int, dialect: type[csv.Dialect] | csv.Dialect
+    lines: list[str] | Iterator[str], *, first_row: int, dialect: type[csv.Dialect] | csv.Dialect
 ) -> Iterator[tuple[int, list[str]] | RowError]:
-    """Yield (line number where the record starts, cells), or a RowError for a broken record."""
+    """Yield (row number, cells) per record, or a RowError for a broken record.
+
+    Rows are numbered as a spreadsheet shows the file: one per record from `first_row`
+    on, blank records included (they are counted, not yielded), and a quoted cell
+    spanning several lines is one row.
+    """
     reader = csv.reader(lines, dialect=dialect)
-    start = first_line
+    number = first_row - 1
     while True:
+        number += 1
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield RowError(start, f"unreadable CSV record ({exc})")
-            start = first_line + reader.line_num
+            yield RowError(number, f"unreadable CSV record ({exc})")
             continue
-        row_start = start
-        start = first_line + reader.line_num
         if not "".join(cells).strip():  # a blank record (one C call, not a generator per row)
             continue
-        yield row_start, cells
+        yield number, cells
+
+
+def count_records(lines: list[str], dialect: type[csv.Dialect] | csv.Dialect) -> int:
+    """How many spreadsheet rows these lines make (a quoted cell may span several lines)."""
+    try:
+        return sum(1 for _cells in csv.reader(lines, dialect=dialect))
+    except csv.Error:
+        return len(lines)
 
 
 def header_key(name: str) -> str:

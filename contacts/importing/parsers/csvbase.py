@@ -3,8 +3,8 @@
 from collections.abc import Callable, Iterator
 from operator import itemgetter
 
-from ..errors import ImportFormatError, RowError
-from .common import BadValue, header_key, read_csv, sniff_dialect
+from ..errors import ImportFormatError, RowError, source_data
+from .common import BadValue, count_records, header_key, read_csv, sniff_dialect, un_neutralise
 
 HEADER_SEARCH_LINES = 30
 
@@ -22,7 +22,7 @@ def find_header(text: str, is_header: Callable[[list[str]], bool]) -> tuple[int,
         if not line:
             break
         dialect = sniff_dialect(line)
-        cells = next(read_csv([line], first_line=1, dialect=dialect), None)
+        cells = next(read_csv([line], first_row=1, dialect=dialect), None)
         if not isinstance(cells, tuple):
             continue
         keys = [header_key(c) for c in cells[1]]
@@ -48,15 +48,39 @@ def iter_lines(text: str) -> Iterator[str]:
         start = end
 
 
+def header_cells(text: str, is_header: Callable[[list[str]], bool]) -> list[str]:
+    """The header's cells exactly as the file spells them (the rejected-rows download's columns)."""
+    return _line_cells(find_header(text, is_header)[2])
+
+
+def _line_cells(line: str) -> list[str]:
+    item = next(read_csv([line], first_row=1, dialect=sniff_dialect(line)), None)
+    return list(item[1]) if isinstance(item, tuple) else []
+
+
+def is_rejected_rows_file(keys: list[str]) -> bool:
+    """A header with our `row` and `reason` columns: a rejected-rows download coming back."""
+    return "row" in keys and "reason" in keys
+
+
 def parse_csv(
     text: str, *, is_header: Callable[[list[str]], bool], build: RowBuilder
 ) -> Iterator[dict | RowError]:
-    """Yield a normalised row (or a RowError) per data record; row = file line number."""
+    """Yield a normalised row (or a RowError) per data record.
+
+    A row's number is the spreadsheet row of the record (`read_csv`): the header is
+    row 1 when nothing comes before it, so the first data row is 2; LinkedIn's "Notes:"
+    preamble lines count too. Each row carries its original cells as "source" (the
+    rejected-rows download gives them back under the file's own header).
+    """
     header_index, keys, header_line = find_header(text, is_header)
     stream = iter_lines(text)
-    for _ in range(header_index + 1):
-        next(stream, None)
+    preamble = [next(stream, "") for _ in range(header_index)]
+    next(stream, None)  # the header
     dialect = sniff_dialect(header_line)
+    header_row = (count_records(preamble, dialect) if preamble else 0) + 1
+    columns = _line_cells(header_line)
+    restore = is_rejected_rows_file(keys)  # our own download: cells were neutralised
     width = len(keys)
     # A record maps each named column to its cell; a repeated column name keeps its first cell.
     firsts = {}
@@ -66,14 +90,18 @@ def parse_csv(
     named = list(firsts)
     cells_of = itemgetter(*firsts.values()) if firsts else None
     needed = max(firsts.values(), default=-1) + 1
-    for item in read_csv(stream, first_line=header_index + 2, dialect=dialect):
+    for item in read_csv(stream, first_row=header_row + 1, dialect=dialect):
         if isinstance(item, RowError):
             yield item
             continue
         row_number, cells = item
+        if restore:
+            cells = [un_neutralise(c) for c in cells]
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             yield RowError(
-                row_number, f"the row has {len(cells)} cells but the header has {width}", _data(keys, cells)
+                row_number,
+                f"the row has {len(cells)} cells but the header has {width}",
+                source_data(columns, cells),
             )
             continue
         if len(named) > 1 and len(cells) >= needed:  # the usual full row
@@ -84,13 +112,12 @@ def parse_csv(
                 if key and key not in record:
                     record[key] = value
         try:
-            yield build(row_number, record)
+            row = build(row_number, record)
         except BadValue as exc:
-            yield RowError(row_number, str(exc), _data(keys, cells))
-
-
-def _data(keys: list[str], cells: list[str]) -> dict:
-    return {(k or f"column {i + 1}"): v[:200] for i, (k, v) in enumerate(zip(keys, cells, strict=False))}
+            yield RowError(row_number, str(exc), source_data(columns, cells))
+            continue
+        row["source"] = cells
+        yield row
 
 
 def first(record: dict[str, str], *names: str) -> str:

@@ -14,10 +14,12 @@ from .common import (
     add_value,
     clean,
     new_row,
+    optional_date,
     parse_birthday,
     parse_date,
     split_full_name,
     split_multi,
+    un_neutralise,
 )
 from .csvbase import parse_csv
 
@@ -53,17 +55,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 KEY_TO_FIELD = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
 TEXT_FIELDS = CONTACT_TEXT_FIELDS[2:]  # the name columns are read on their own
-_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
 def is_header(keys: list[str]) -> bool:
     fields = {KEY_TO_FIELD.get(k) for k in keys}
     return bool(fields & {"first_name", "last_name", "full_name", "emails"})
-
-
-def _un_neutralise(value: str) -> str:
-    # Our CSV export prefixes risky cells with an apostrophe; take it off again.
-    return value[1:] if value.startswith(_NEUTRALISED) else value
 
 
 def _choice(value: str, choices: type, what: str) -> str:
@@ -96,7 +92,7 @@ def build(row_number: int, record: dict[str, str]) -> dict:
     for key, raw in record.items():
         field = KEY_TO_FIELD.get(key)
         if field and field not in values:
-            values[field] = _un_neutralise(raw or "")
+            values[field] = un_neutralise(raw or "")  # our CSV export's apostrophes
     row = new_row(row_number)
     row["first_name"] = clean(values.get("first_name"))
     row["last_name"] = clean(values.get("last_name"))
@@ -114,9 +110,19 @@ def build(row_number: int, record: dict[str, str]) -> dict:
     for phone in split_multi(values.get("phones", "")):
         add_value(row["phones"], phone, "work")
     row["tags"] = [t for t in (clean(v) for v in values.get("tags", "").replace(",", ";").split(";")) if t]
-    row["birthday"] = parse_birthday(values.get("birthday", ""))
-    row["started_on"] = parse_date(values.get("started_on", ""), what="start date")
-    row["connected_on"] = parse_date(values.get("connected_on", ""), what="Connected On date")
+    row["birthday"] = optional_date(
+        row, parse_birthday, values.get("birthday", ""), column="Birthday", without="the birthday"
+    )
+    row["started_on"] = optional_date(
+        row, parse_date, values.get("started_on", ""), column="Start date", without="the role start date"
+    )
+    row["connected_on"] = optional_date(
+        row,
+        parse_date,
+        values.get("connected_on", ""),
+        column="Connected On",
+        without="the connection date",
+    )
     extras: dict = {}
     for field, choices in (
         ("relationship", Relationship),

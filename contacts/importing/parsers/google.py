@@ -7,7 +7,16 @@ Several values in one cell are joined with " ::: ".
 from collections.abc import Iterator
 
 from ..errors import RowError
-from .common import add_value, clean, label_for, new_row, parse_birthday, split_full_name, split_multi
+from .common import (
+    add_value,
+    clean,
+    label_for,
+    new_row,
+    optional_date,
+    parse_birthday,
+    split_full_name,
+    split_multi,
+)
 from .csvbase import first, parse_csv
 
 SYSTEM_LABELS = {"* mycontacts", "* starred", "mycontacts", "* other contacts"}
@@ -44,7 +53,9 @@ def build(row_number: int, record: dict[str, str]) -> dict:
     for value, _label in _numbered(record, "website", "label"):
         if "linkedin.com/" in value.lower():
             row["linkedin_url"] = value
-    row["birthday"] = parse_birthday(record.get("birthday", ""))
+    row["birthday"] = optional_date(
+        row, parse_birthday, record.get("birthday", ""), column="Birthday", without="the birthday"
+    )
     labels = first(record, "labels", "group membership")
     row["tags"] = [
         t for t in split_multi(labels) if t.lower() not in SYSTEM_LABELS and not t.startswith("* ")

@@ -7,7 +7,7 @@ First Name,Last Name,URL,Email Address,Company,Position,Connected On
 from collections.abc import Iterator
 
 from ..errors import RowError
-from .common import clean, new_row, parse_date
+from .common import BadValue, clean, date_warning, new_row, parse_date
 from .csvbase import parse_csv
 
 
@@ -24,7 +24,10 @@ def build(row_number: int, record: dict[str, str]) -> dict:
         row["emails"].append((email, "work"))
     row["company"] = clean(record.get("company"))
     row["title"] = clean(record.get("position"))
-    row["connected_on"] = parse_date(record.get("connected on", ""), "Connected On date")
+    try:
+        row["connected_on"] = parse_date(record.get("connected on", ""), "Connected On date")
+    except BadValue as exc:  # the person still imports, without the connection date
+        date_warning(row, record["connected on"], exc, column="Connected On", without="the connection date")
     return row
 
 

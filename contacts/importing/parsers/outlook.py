@@ -7,7 +7,7 @@ Outlook's "Title" is an honorific (Mr., Dr.); the role is "Job Title".
 from collections.abc import Iterator
 
 from ..errors import RowError
-from .common import add_value, clean, new_row, parse_birthday, split_multi
+from .common import add_value, clean, new_row, optional_date, parse_birthday, split_multi
 from .csvbase import first, parse_csv
 
 PHONES = [
@@ -52,7 +52,9 @@ def build(row_number: int, record: dict[str, str]) -> dict:
     web = clean(record.get("web page"))
     if "linkedin.com/" in web.lower():
         row["linkedin_url"] = web
-    row["birthday"] = parse_birthday(record.get("birthday", ""))
+    row["birthday"] = optional_date(
+        row, parse_birthday, record.get("birthday", ""), column="Birthday", without="the birthday"
+    )
     row["tags"] = split_multi(record.get("categories", ""))
     return row
 

@@ -20,13 +20,14 @@ import quopri
 import re
 from collections.abc import Iterator
 
-from ..errors import ImportFormatError, RowError
+from ..errors import SOURCE_CELL_LIMIT, ImportFormatError, RowError
 from .common import (
     BadValue,
     add_value,
     clean,
     label_for,
     new_row,
+    optional_date,
     parse_birthday,
     parse_date,
     split_full_name,
@@ -34,6 +35,7 @@ from .common import (
 
 _NAME_RE = re.compile(r"^(?:(?P<group>[A-Za-z0-9-]+)\.)?(?P<name>[A-Za-z0-9-]+)$")
 _APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
+_BINARY = {"PHOTO", "LOGO", "SOUND", "KEY"}
 
 
 def is_vcard(text: str) -> bool:
@@ -163,7 +165,7 @@ def _card_to_row(index: int, props: list[tuple[str, str, dict[str, list[str]], s
             labels[group] = apple[1] if apple else text
     full_name = ""
     for group, name, params, raw in props:
-        if name in {"PHOTO", "LOGO", "SOUND", "KEY"}:
+        if name in _BINARY:
             continue  # embedded binary data: skipped, never decoded
         value = _decode(raw, params)
         types = " ".join(params.get("TYPE", [])) + " " + labels.get(group, "")
@@ -187,9 +189,13 @@ def _card_to_row(index: int, props: list[tuple[str, str, dict[str, list[str]], s
             row["notes"] = _unescape(value).strip()
         elif name == "BDAY":
             if "text" not in [v.lower() for v in params.get("VALUE", [])]:
-                row["birthday"] = parse_birthday(value.strip())
+                row["birthday"] = optional_date(
+                    row, parse_birthday, value.strip(), column="Birthday (BDAY)", without="the birthday"
+                )
         elif name == "X-KEEPWARM-STARTED-ON":
-            row["started_on"] = parse_date(value.strip(), what="start date")
+            row["started_on"] = optional_date(
+                row, parse_date, value.strip(), column="Role start date", without="the role start date"
+            )
         elif name in {"URL", "X-SOCIALPROFILE"}:
             url = _unescape(value).strip()
             if "linkedin.com/" in url.lower() and not row["linkedin_url"]:
@@ -204,32 +210,58 @@ def _card_to_row(index: int, props: list[tuple[str, str, dict[str, list[str]], s
     return row
 
 
+def _card_source(props: list, lines: list[str], row: dict | None = None) -> dict:
+    """A card as rejected-row data: its name and its text (unfolded, binary data left out)."""
+    if row is not None:
+        name = f"{row['first_name']} {row['last_name']}".strip()
+    else:
+        name = next((clean(_unescape(value)) for _g, prop, _p, value in props if prop == "FN"), "")
+    text = "\n".join(["BEGIN:VCARD", *lines, "END:VCARD"])
+    if len(text) > SOURCE_CELL_LIMIT:
+        text = text[: SOURCE_CELL_LIMIT - 1] + "…"
+    return {"name": name, "card": text}
+
+
 def parse(text: str) -> Iterator[dict | RowError]:
-    """Yield one row per card (row = the card's position in the file, 1-based)."""
+    """Yield one row per card (row = the card's position in the file, 1-based).
+
+    Each row carries its card as "source" (`_card_source`), for the rejected-rows download.
+    """
     if not is_vcard(text):
         raise ImportFormatError("This is not a vCard file (no BEGIN:VCARD line).")
     props: list | None = None
+    lines: list[str] = []
     index = 0
     started_at = 0
     for line_number, line in _logical_lines(text):
-        parsed = _parse_line(line.strip())
+        stripped = line.strip()
+        parsed = _parse_line(stripped)
         if parsed is None:
             continue
         _group, name, _params, value = parsed
         if name == "BEGIN" and value.strip().upper() == "VCARD":
             if props is not None:
-                yield RowError(index, f"card {index} (line {started_at}) has no END:VCARD")
+                yield RowError(
+                    index, f"card {index} (line {started_at}) has no END:VCARD", _card_source(props, lines)
+                )
             index += 1
-            props, started_at = [], line_number
+            props, lines, started_at = [], [], line_number
         elif name == "END" and value.strip().upper() == "VCARD":
             if props is None:
                 continue
             try:
-                yield _card_to_row(index, props)
+                row = _card_to_row(index, props)
             except BadValue as exc:
-                yield RowError(index, f"card {index} (line {started_at}): {exc}")
+                yield RowError(index, f"card {index} (line {started_at}): {exc}", _card_source(props, lines))
+            else:
+                row["source"] = _card_source(props, lines, row)
+                yield row
             props = None
         elif props is not None:
             props.append(parsed)
+            if name not in _BINARY:
+                lines.append(stripped)
     if props is not None:
-        yield RowError(index, f"card {index} (line {started_at}) has no END:VCARD")
+        yield RowError(
+            index, f"card {index} (line {started_at}) has no END:VCARD", _card_source(props, lines)
+        )

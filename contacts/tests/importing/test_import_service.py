@@ -156,9 +156,12 @@ def test_malformed_rows_are_reported_and_the_rest_imports(alice):
     assert sorted(Contact.objects.values_list("first_name", flat=True)) == ["Second", "Valid"]
 
 
-def test_absurd_dates_are_row_errors(alice):
+def test_absurd_optional_dates_keep_the_person_and_are_reported(alice):
     report = run(alice, "bad_absurd_dates.csv")
-    assert report.created == 1 and {e.row for e in report.errors} == {3, 4, 5, 6}
+    assert report.created == 5 and report.error_count == 0
+    assert {w["row"] for w in report.warnings} == {3, 4, 5, 6}
+    far = Contact.objects.get(owner=alice, first_name="Year")
+    assert (far.birthday_month, far.birthday_day, far.birthday_year, far.started_on) == (5, 5, 1985, None)
 
 
 @pytest.mark.parametrize(
