@@ -5,7 +5,6 @@ The import writes through contacts.importing.jobs (create, confirm) and its work
 
 import csv
 import io
-import json
 
 from django import forms
 from django.conf import settings
@@ -20,6 +19,8 @@ from contacts.importing.detect import FORMATS
 from contacts.importing.errors import ImportFormatError
 from contacts.importing.exporting import EXPORTERS, neutralise
 from contacts.importing.jobs import import_job_confirm, import_job_create, import_job_progress
+from contacts.importing.preview import import_plan, plan_summary, preview_table
+from contacts.importing.rejected import rejected_rows
 from contacts.importing.services import import_preview, import_read_text, import_resolve_format
 from contacts.models import ImportJob, ImportStatus
 
@@ -103,18 +104,30 @@ def import_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
         import_job_confirm(job=job, fmt=fmt)
         return redirect("contacts:import_job", pk=job.pk)
     error = ""
-    preview = None
+    preview = summary = table = None
     try:
         with job.file.open("rb") as handle:
             text = import_read_text(file=handle)
         fmt = import_resolve_format(text=text, fmt=fmt, filename=job.original_name)
         preview = import_preview(text=text, fmt=fmt)
+        # What the import will do: the import's own matching and decisions, nothing written.
+        plan = import_plan(owner=request.user, text=text, fmt=fmt)
+        summary = plan_summary(plan)
+        table = preview_table(preview["rows"], plan["report"])
     except ImportFormatError as exc:
         error = str(exc)
     return render(
         request,
         "contacts/import_preview.html",
-        {"job": job, "fmt": fmt, "formats": FORMATS, "preview": preview, "error": error},
+        {
+            "job": job,
+            "fmt": fmt,
+            "formats": FORMATS,
+            "preview": preview,
+            "summary": summary,
+            "table": table,
+            "error": error,
+        },
     )
 
 
@@ -132,8 +145,9 @@ def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportStatus.PENDING and not job.message:
         return redirect("contacts:import_preview", pk=job.pk)
     context = _progress_context(job)
-    report = job.report or {}
+    report = job.report if isinstance(job.report, dict) else {}
     merged, warnings = report.get("merged", []), report.get("warnings", [])
+    warning_count = max(report.get("warning_count") or 0, len(warnings))
     context.update(
         merged=merged[:RESULT_ROWS],
         merged_more=max(0, len(merged) - RESULT_ROWS),
@@ -141,8 +155,8 @@ def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
         to_confirm=report.get("to_confirm", [])[:RESULT_ROWS],
         unchanged=report.get("unchanged", []),
         warnings=warnings[:RESULT_ROWS],
-        warnings_more=max(0, len(warnings) - RESULT_ROWS),
-        errors=job.errors[:RESULT_ROWS],
+        warnings_more=max(0, warning_count - RESULT_ROWS),
+        errors=job.errors[:RESULT_ROWS] if isinstance(job.errors, list) else [],
     )
     return render(request, "contacts/import_job.html", context)
 
@@ -161,16 +175,8 @@ def import_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["row", "reason", "data"])
-    for error in job.errors:
-        data = error.get("data") or {}
-        writer.writerow(
-            [
-                error.get("row"),
-                neutralise(error.get("message", "")),
-                neutralise(json.dumps(data, ensure_ascii=False)),
-            ]
-        )
+    for cells in rejected_rows(errors=job.errors, report=job.report, fmt=job.format):
+        writer.writerow([neutralise(cell) for cell in cells])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-rejected-rows.csv"'
     return response

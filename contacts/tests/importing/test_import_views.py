@@ -79,8 +79,30 @@ def test_rejected_rows_csv(alice_client, alice):
     assert "the row has no name" in page
     response = alice_client.get(reverse("contacts:import_rejected", args=[job.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
-    assert rows[0] == ["row", "reason", "data"]
-    assert [r[0] for r in rows[1:]] == ["3", "5"]
+    # The file's own columns, then row and reason; the cells beyond the header follow.
+    assert rows == [
+        ["First Name", "Last Name", "Email", "Company", "row", "reason", "extra cell 1", "extra cell 2"],
+        [
+            "Too",
+            "Many",
+            "cells@example.com",
+            "Acme",
+            "3",
+            "the row has 6 cells but the header has 4",
+            "extra",
+            "cells",
+        ],
+        [
+            "",
+            "",
+            "nobody-has-a-name@example.com",
+            "NoName Inc",
+            "5",
+            "the row has no name (first or last name is required)",
+            "",
+            "",
+        ],
+    ]
 
 
 @pytest.mark.parametrize(
