@@ -266,8 +266,8 @@ class Contact(models.Model):
         if self.birthday_month is None:
             return ""
         name = calendar.month_name[self.birthday_month]
-        suffix = f", {self.birthday_year}" if self.birthday_year else ""
-        return f"{name} {self.birthday_day}{suffix}"
+        suffix = f" {self.birthday_year}" if self.birthday_year else ""
+        return f"{self.birthday_day} {name}{suffix}"
 
     def clean(self) -> None:
         super().clean()
