@@ -11,7 +11,7 @@ from contacts import selectors
 from contacts.duplicates import contact_merge
 from contacts.importing.services import import_run
 from contacts.models import Contact
-from contacts.search import contact_search_text, fold, search_words
+from contacts.search import contact_search_text, fold, fold_unicode, search_words
 from contacts.selectors import ContactFilters
 from contacts.tests.factories import make_contact
 
@@ -159,3 +159,8 @@ def test_a_merge_keeps_the_survivors_search_text(alice):
     other = make_contact(owner=alice, first_name="Zoë", last_name="K", company="Nordström")
     contact_merge(owner=alice, survivor_id=survivor.pk, other_id=other.pk, picks={"company": "other"})
     assert found(alice, "nordstrom") == {"Zoe K"}
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_fold_ascii_fast_path_equals_the_unicode_path(text):
+    assert fold(text) == fold_unicode(text)
