@@ -113,7 +113,7 @@ def import_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
         # What the import will do: the import's own matching and decisions, nothing written.
         plan = import_plan(owner=request.user, text=text, fmt=fmt)
         summary = plan_summary(plan)
-        table = preview_table(preview["rows"], plan["report"])
+        table = preview_table(preview["rows"], plan)
     except ImportFormatError as exc:
         error = str(exc)
     return render(

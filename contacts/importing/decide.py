@@ -40,6 +40,8 @@ _LINKEDIN_LIMIT = Contact._meta.get_field("linkedin_url").max_length
 _EMAIL_LIMIT = 254
 _PHONE_LIMIT = 64
 _TAG_LIMIT = 64
+# How a filled field is named in the results ("location", "how we met", "LinkedIn URL").
+_FIELD_WORDS = {"linkedin_url": "LinkedIn URL"}
 _LINKEDIN_OK = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com/\S+$")
 
 
@@ -175,7 +177,7 @@ def fill_empty(have: Callable[[str], Any], row: dict) -> tuple[dict[str, Any], l
     for name in FILLABLE:
         if row[name] and not have(name):
             changes[name] = row[name]
-            what.append(name.replace("_", " "))
+            what.append(_FIELD_WORDS.get(name) or name.replace("_", " "))
     if row["birthday"]:
         month, day, year = row["birthday"]
         if have("birthday_month") is None:

@@ -37,7 +37,8 @@ def import_plan(*, owner: User, text: str, fmt: str, limit: int | None = None) -
     """The import of `text` as `fmt` into `owner`'s account, decided and not written.
 
     Returns {"report": ImportReport (dry_run), "rows": rows planned, "capped": True when
-    the file has more rows than `limit` (PLAN_ROWS by default; the counts cover the first `limit`)}.
+    the file has more rows than `limit` (PLAN_ROWS by default; the counts cover the first `limit`),
+    "outcomes": row number → "new" | "update" | "skip" | "error"}.
     """
     limit = PLAN_ROWS if limit is None else limit
     report = ImportReport(format=fmt, dry_run=True)
@@ -47,6 +48,7 @@ def import_plan(*, owner: User, text: str, fmt: str, limit: int | None = None) -
         report.columns = source_columns(text, fmt)
         rows = _rows(text, fmt)
     planned = 0
+    outcomes: list[tuple[int, str, int | None]] = []
     with _gc_paused():
         index = owner_index_load(owner)
         decider = Decider(
@@ -56,6 +58,7 @@ def import_plan(*, owner: User, text: str, fmt: str, limit: int | None = None) -
             report=report,
             job_changes=fmt == "linkedin",
             columns=report.columns,
+            outcomes=outcomes,
         )
         plan = ChunkPlan()
         existing = Existing({}, {}, {})
@@ -70,7 +73,12 @@ def import_plan(*, owner: User, text: str, fmt: str, limit: int | None = None) -
             planned += len(chunk)
         capped = next(rows, None) is not None
     report.total_rows = planned
-    return {"report": report, "rows": planned, "capped": capped}
+    return {
+        "report": report,
+        "rows": planned,
+        "capped": capped,
+        "outcomes": {row: kind for row, kind, _pk in outcomes},
+    }
 
 
 def plan_summary(plan: dict, *, listed: int = PLAN_LISTED) -> dict:
@@ -95,6 +103,7 @@ def plan_summary(plan: dict, *, listed: int = PLAN_LISTED) -> dict:
         "to_confirm": report.to_confirm[:listed],
         "to_confirm_count": len(report.to_confirm),
         "listed": listed,
+        "columns": report.columns,  # the CSV header as the file spells it
     }
 
 
@@ -109,13 +118,22 @@ TABLE_COLUMNS = [
     ("location", "Location"),
     ("birthday", "Birthday"),
     ("started_on", "In role since"),
-    ("linkedin_url", "LinkedIn profile"),
+    ("linkedin_url", "LinkedIn"),
     ("connected_on", "Connected on"),
     ("tags", "Tags"),
     ("notes", "Notes"),
-    ("problem", "Problem"),
 ]
-_NOTES_SHOWN = 80
+# What the import will do with a row (`import_plan`'s outcomes): (label, badge class).
+OUTCOMES = {
+    "new": ("new", "text-bg-success"),
+    "skip": ("already there", "text-bg-light border"),
+    "update": ("update", "text-bg-info"),
+    "job_change": ("job change", "text-bg-primary"),
+    "confirm": ("check match", "text-bg-warning"),
+    "error": ("rejected", "text-bg-warning"),
+}
+_NOTES_SHOWN = 40
+_WRAPPED = {"name", "company", "title", "location", "tags", "notes"}
 
 
 def _day(value: date | None) -> str:
@@ -130,58 +148,79 @@ def _birthday(value: tuple[int, int, int | None] | None) -> str:
     return f"{shown} {year}" if year else shown
 
 
-def _cells(row: dict, problems: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """A parsed row's cells: key → [(text, small note)], empty list for an empty cell."""
-    notes = row["notes"]
-    if len(notes) > _NOTES_SHOWN:
-        notes = notes[: _NOTES_SHOWN - 1] + "…"
+def _profile(url: str) -> str:
+    """A LinkedIn URL as the table shows it: the part after the host ("in/ada-lovelace")."""
+    _scheme, found, path = url.partition("linkedin.com/")
+    return path.strip("/") if found and path.strip("/") else url
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cells(row: dict) -> dict[str, list[tuple[str, str]]]:
+    """A parsed row's cells: key → [(text, small note)], an empty list for an empty cell."""
     name = f"{row['first_name']} {row['last_name']}".strip()
-    cells = {
-        "name": [(name, "")] if name else [],
+
+    def one(text: str) -> list[tuple[str, str]]:
+        return [(text, "")] if text else []
+
+    return {
+        "name": one(name),
         "emails": list(row["emails"]),
         "phones": list(row["phones"]),
-        "company": [(row["company"], "")] if row["company"] else [],
-        "title": [(row["title"], "")] if row["title"] else [],
-        "location": [(row["location"], "")] if row["location"] else [],
-        "birthday": [(_birthday(row["birthday"]), "")] if row["birthday"] else [],
-        "started_on": [(_day(row["started_on"]), "")] if row["started_on"] else [],
-        "linkedin_url": [(row["linkedin_url"], "")] if row["linkedin_url"] else [],
-        "connected_on": [(_day(row["connected_on"]), "")] if row["connected_on"] else [],
-        "tags": [(", ".join(row["tags"]), "")] if row["tags"] else [],
-        "notes": [(notes, "")] if notes else [],
-        "problem": [(text, "") for text in problems],
+        "company": one(row["company"]),
+        "title": one(row["title"]),
+        "location": one(row["location"]),
+        "birthday": one(_birthday(row["birthday"])),
+        "started_on": one(_day(row["started_on"])),
+        "linkedin_url": one(_profile(row["linkedin_url"])),
+        "connected_on": one(_day(row["connected_on"])),
+        "tags": one(", ".join(row["tags"])),
+        "notes": one(_short(row["notes"], _NOTES_SHOWN)),
     }
-    return cells
 
 
-def preview_table(rows: list[dict | RowError], report: ImportReport | None = None) -> dict:
+def preview_table(rows: list[dict | RowError], plan: dict | None = None) -> dict:
     """The preview's first rows as a table: the columns some row fills, and each row's cells.
 
-    `report` (from `import_plan`) marks the rows the import will reject and the problems
-    it will report, by row number, so the table says what the summary says.
+    `plan` (from `import_plan`) gives each row what the import will do with it and the
+    problems it will report, by row number, so the table says what the summary says.
     """
+    outcomes: dict[int, str] = {}
     rejected: dict[int, str] = {}
     problems: dict[int, list[str]] = {}
-    if report is not None:
+    if plan is not None:
+        report: ImportReport = plan["report"]
+        outcomes = dict(plan["outcomes"])
+        outcomes.update((change["row"], "job_change") for change in report.job_changes)
+        outcomes.update((item["row"], "confirm") for item in report.to_confirm)
         rejected = {e.row: e.message for e in report.errors}
         for warning in report.warnings:
             problems.setdefault(warning["row"], []).append(warning["message"])
     items = []
     for row in rows:
+        number = row.row if isinstance(row, RowError) else row["row"]
+        outcome = OUTCOMES.get(outcomes.get(number, "error" if isinstance(row, RowError) else ""))
+        item = {"row": number, "outcome": outcome, "problems": problems.get(number, [])}
         if isinstance(row, RowError):
-            items.append({"row": row.row, "error": row.message})
-            continue
-        number = row["row"]
-        notes = list(problems.get(number, []))
-        if number in rejected:
-            notes.insert(0, f"Will be rejected: {rejected[number]}")
-        items.append({"row": number, "cells": _cells(row, notes), "rejected": number in rejected})
+            item["error"] = row.message
+        else:
+            item["cells"] = _cells(row)
+            if number in rejected:
+                item["error"] = rejected[number]
+        # A line under the row says why it is rejected (when its cells are shown) or what it lacks.
+        item["sub"] = bool(item["problems"] or ("cells" in item and "error" in item))
+        items.append(item)
     shown = [
         (key, heading)
         for key, heading in TABLE_COLUMNS
         if key == "name" or any(item.get("cells", {}).get(key) for item in items)
     ]
     for item in items:
-        if "cells" in item:
-            item["cells"] = [item["cells"][key] for key, _heading in shown]
-    return {"columns": shown, "rows": items}
+        if "cells" in item:  # [(parts, kept on one line)]: words wrap, addresses and dates do not
+            item["cells"] = [(item["cells"][key], key not in _WRAPPED) for key, _heading in shown]
+    # The cells after "Row": an "Import" column when the plan is known, then the columns shown.
+    span = len(shown) + (plan is not None)
+    return {"columns": shown, "rows": items, "outcomes": plan is not None, "span": span}

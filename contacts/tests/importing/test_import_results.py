@@ -453,7 +453,7 @@ def test_the_preview_says_what_the_import_will_do_and_the_import_does_it(
     job_changes = text_of(page, "plan-job-changes")
     assert "Grace Hopper: Developer Advocate at JetBrains → CTO at Monzo" in job_changes
     assert "“Olga Ivanova” matches Ольга Иванова" in text_of(page, "plan-to-confirm")
-    assert "Row 10: Katherine Johnson — linkedin url" in text_of(page, "plan-updates")
+    assert "Row 10: Katherine Johnson — LinkedIn URL" in text_of(page, "plan-updates")
     assert "Row 8: the row has no name" in text_of(page, "plan-rejected")
     assert "Row 7: Connected On “Connectd 31/13/2020” is not a date" in text_of(page, "plan-problems")
     # The import then does exactly that.
@@ -501,18 +501,23 @@ def test_a_big_file_is_planned_on_its_first_rows_and_says_so(alice_client, alice
 
 
 def test_the_preview_hides_the_columns_the_file_never_fills(alice_client, alice):
+    scenario_contacts(alice)
     job = upload(alice_client, "Connections.csv", SCENARIO)
     page = alice_client.get(reverse("contacts:import_preview", args=[job.pk])).content.decode()
     headings = re.findall(r'<th scope="col" data-column="(\w+)">', page)
-    assert headings == ["name", "emails", "company", "title", "linkedin_url", "connected_on", "problem"]
-    rows = re.findall(r"<tr[^>]*>\s*<td>(\d+)</td>", page[page.index('id="preview-table"') :])
-    assert rows == ["5", "6", "7", "8", "9", "10", "11"]
+    assert headings == ["outcome", "name", "emails", "company", "title", "linkedin_url", "connected_on"]
+    assert re.findall(r'data-row="(\d+)"', page) == ["5", "6", "7", "8", "9", "10", "11"]
+    outcomes = re.findall(
+        r'data-row="\d+">\s*<td[^>]*>\d+</td>\s*<td[^>]*><span class="badge [^"]+">([^<]+)<', page
+    )
+    assert outcomes == ["already there", "job change", "new", "rejected", "check match", "update", "new"]
+    assert ">in/gracehopper<" in page  # the profile, not the whole address
     google = b"First Name,Last Name,E-mail 1 - Value,Phone 1 - Value,Birthday\nAda,Lovelace,ada@example.org,+44 1,--12-10\n"
     job = upload(alice_client, "google.csv", google)
     page = alice_client.get(reverse("contacts:import_preview", args=[job.pk])).content.decode()
     headings = re.findall(r'<th scope="col" data-column="(\w+)">', page)
-    assert headings == ["name", "emails", "phones", "birthday"]
-    assert '<span class="text-break">10 Dec</span>' in page
+    assert headings == ["outcome", "name", "emails", "phones", "birthday"]
+    assert ">10 Dec<" in page
 
 
 def test_the_preview_page_has_no_inline_script_or_handler(alice_client, alice):

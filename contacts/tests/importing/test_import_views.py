@@ -34,8 +34,8 @@ def test_upload_preview_confirm_and_result(alice_client, alice, django_capture_o
     preview = alice_client.get(response.url)
     assert preview.status_code == 200
     body = preview.content.decode()
-    assert "LinkedIn Connections.csv" in body and "Ada Lovelace" in body and "connected on" in body
-    assert "first name" in body  # the column mapping
+    assert "LinkedIn Connections.csv" in body and "Ada Lovelace" in body and ">Connected on</th>" in body
+    assert ">First Name</span>" in body  # the columns found, as the file spells them
     assert not Contact.objects.exists()  # a preview writes nothing
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         confirmed = alice_client.post(response.url, {"format": "linkedin"})
