@@ -12,7 +12,7 @@ from contacts.models import CONTACT_TEXT_FIELDS, Exchange, InteractionKind, Netw
 from reminders.models import ReminderKind, ReminderStatus
 
 from ..errors import ImportFormatError, RowError
-from .common import LABELS, BadValue, add_value, clean, new_row, parse_birthday, parse_date
+from .common import LABELS, BadValue, add_value, clean, new_row, optional_date, parse_birthday, parse_date
 
 
 @dataclass
@@ -65,8 +65,13 @@ def _contact(index: int, item: object) -> dict:
                 else ("work" if kind == "emails" else "mobile")
             )
             add_value(row[kind], _text(entry, "value"), label)
-    row["birthday"] = parse_birthday(_text(item, "birthday"))
-    row["started_on"] = parse_date(_text(item, "started_on"), what="started_on")
+    # Optional dates: one that is not a date leaves the contact without it, with a warning.
+    row["birthday"] = optional_date(
+        row, parse_birthday, _text(item, "birthday"), column="birthday", without="the birthday"
+    )
+    row["started_on"] = optional_date(
+        row, parse_date, _text(item, "started_on"), column="started_on", without="the role start date"
+    )
     tags = item.get("tags") or []
     if not isinstance(tags, list):
         raise BadValue("“tags” must be a list of names")

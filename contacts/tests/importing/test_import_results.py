@@ -392,6 +392,12 @@ def test_a_bad_connected_on_date_imports_the_person_without_the_connection(alice
             "Name,Email,Birthday,Start date\nAda Lovelace,ada@example.org,31/31/1990,someday\n",
             "Ada",
         ),
+        (
+            "backup.json",
+            '{"format": "keepwarm-backup", "version": 1, "contacts": [{"id": 1, "first_name": "Ada",'
+            ' "last_name": "Lovelace", "birthday": "--13-45", "started_on": "2020-02-30"}]}',
+            "Ada",
+        ),
     ],
 )
 def test_a_bad_birthday_keeps_the_person_in_every_format(alice, name, data, first_name):
