@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import duplicate_views, views
 
 app_name = "contacts"
 
@@ -20,6 +20,16 @@ urlpatterns = [
     path("tags/", views.tag_list, name="tags"),
     path("tags/<int:pk>/edit/", views.tag_edit, name="tag_edit"),
     path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
-    # Import, export, duplicates: contacts/import_urls.py
+    path(
+        "duplicates/<int:pk>/<int:other_pk>/not-duplicate/",
+        duplicate_views.duplicate_not,
+        name="duplicate_not",
+    ),
+    path(
+        "duplicates/<int:pk>/<int:other_pk>/not-duplicate/undo/",
+        duplicate_views.duplicate_not_undo,
+        name="duplicate_not_undo",
+    ),
+    # Import, export, the duplicates page and merge: contacts/import_urls.py
     path("", include("contacts.import_urls")),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from reminders import selectors as reminder_selectors
 
 from . import selectors, services
+from .duplicates import contacts_like
 from .forms import (
     FOLLOW_UP_AFTER_FIRST_MEETING,
     BulkActionForm,
@@ -239,7 +240,18 @@ def _contact_form_page(request: HttpRequest, *, contact: Contact | None) -> Http
     data = request.POST if request.method == "POST" else None
     form = ContactForm(data, instance=instance, owner=request.user)
     emails, phones = contact_formsets(data=data, instance=contact)
-    if data is not None and form.is_valid() and emails.is_valid() and phones.is_valid():
+    valid = data is not None and form.is_valid() and emails.is_valid() and phones.is_valid()
+    existing = []
+    if valid and contact is None and data.get("confirm_duplicate") != "1":
+        # Already in the list? Say so, and save nothing until "Add anyway" (an edit never asks).
+        existing = contacts_like(
+            owner=request.user,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            emails=[handle.value for handle in emails.handles()],
+            linkedin_url=form.cleaned_data["linkedin_url"],
+        )
+    if valid and not existing:
         fields = form.contact_fields()
         if contact is None:
             contact = services.contact_create(
@@ -264,7 +276,7 @@ def _contact_form_page(request: HttpRequest, *, contact: Contact | None) -> Http
     return render(
         request,
         "contacts/contact_form.html",
-        {"form": form, "emails": emails, "phones": phones, "contact": contact},
+        {"form": form, "emails": emails, "phones": phones, "contact": contact, "existing": existing},
     )
 
 

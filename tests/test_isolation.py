@@ -67,6 +67,10 @@ URL_FACTORIES: dict[str, Factory] = {
     "contacts:interaction_delete": interaction_of,
     "contacts:tag_edit": tag_of,
     "contacts:tag_delete": tag_of,
+    # pk and other_pk: a pair of contacts (other_pk via KWARG_FACTORIES).
+    "contacts:duplicate_merge": contact_of,
+    "contacts:duplicate_not": contact_of,
+    "contacts:duplicate_not_undo": contact_of,
 }
 # URL name prefix -> factory for `pk` (the first matching prefix wins, longest first).
 PREFIX_FACTORIES: dict[str, Factory] = {
