@@ -535,7 +535,8 @@ def merge_differences(survivor: Contact, other: Contact) -> list[dict]:
         if a == b:
             continue
         if _unset(name, a) != _unset(name, b):
-            pick, reason = ("other" if _unset(name, a) else "survivor"), "the filled-in value"
+            pick = "other" if _unset(name, a) else "survivor"
+            reason = "a choice, not the default" if name in _CHOICE_DEFAULTS else "the filled-in value"
         elif name == "notes":
             pick, reason = "both", "both notes"
         elif name == "archived":
