@@ -56,6 +56,7 @@ def date_warning(row: dict, raw: str, exc: BadValue, *, column: str, without: st
     row.setdefault("warnings", []).append(
         f"{column} “{shown}” is not a date{hint}; imported without {without}"
     )
+    row.setdefault("bad_values", []).append(str(exc))  # the strict reading's reason (`tabular`)
 
 
 def optional_date(row: dict, parse, raw: str, *, column: str, without: str, **kwargs):

@@ -3,7 +3,8 @@
 The header decides the parser, as it does for a file: a LinkedIn, Google or Outlook
 export, else any table whose columns map onto contact fields (generic_csv's aliases,
 which also read the admin's own export).
-Rows are numbered from 1, as the admin shows them.
+Rows are numbered from 1, as the admin shows them. A date that is not one is a row
+error here (the file import keeps the person and warns): the admin lists errors, not warnings.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,6 +52,13 @@ def table_rows(
             if key and key not in record:
                 record[key] = cell_text(value)
         try:
-            yield build(number, record)
+            row = build(number, record)
         except BadValue as exc:
             yield RowError(number, str(exc), {k: v[:200] for k, v in record.items() if v})
+            continue
+        if bad := row.get("bad_values"):
+            # The admin's preview shows row errors but no warnings: a date that is not one
+            # stays an error there (to fix before confirming), never a value dropped unseen.
+            yield RowError(number, "; ".join(bad), {k: v[:200] for k, v in record.items() if v})
+            continue
+        yield row

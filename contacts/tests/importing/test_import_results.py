@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from contacts.importing import preview as preview_module
 from contacts.importing.decide import Decider
+from contacts.importing.errors import RowError
 from contacts.importing.index import OwnerIndex
 from contacts.importing.job_run import import_job_run
 from contacts.importing.parsers import linkedin
@@ -555,3 +556,11 @@ def test_the_result_page_never_says_nothing_was_overwritten_above_a_job_change(a
     page = alice_client.get(reverse("contacts:import_job", args=[again.pk])).content.decode()
     assert not again.report["job_changes"] and again.updated_count == 1
     assert "Only empty fields were filled in; nothing you typed was overwritten." in page
+
+
+def test_the_admin_table_keeps_a_bad_date_as_a_row_error():
+    """The admin's preview lists row errors, not warnings: nothing is dropped unseen there."""
+    from contacts.importing.parsers.tabular import table_rows
+
+    rows = list(table_rows(["first_name", "last_name", "birthday"], [["Ada", "Lovelace", "--13-45"]], "csv"))
+    assert isinstance(rows[0], RowError) and rows[0].message == "birthday “--13-45” is not a real date"
