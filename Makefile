@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/keepwarm
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-sqlite test-postgres lint format bench install chromium migrate clean
+.PHONY: run test test-sqlite test-postgres lint format bench install chromium migrate clean screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,15 @@ test-postgres: install
 
 bench: migrate
 	$(PY) -m bench.run
+
+# The README's screenshots (desktop and phone), taken from the demo network by a browser test.
+screenshots: install chromium
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_readme_screenshots.py
+	mkdir -p docs/screenshots
+	for name in dashboard contact import-result; do \
+	  cp artifacts/readme-desktop-$$name.png docs/screenshots/desktop-$$name.png; \
+	  cp artifacts/readme-phone-$$name.png docs/screenshots/phone-$$name.png; \
+	done
 
 clean:
 	rm -rf var/ artifacts/ $(VENV)
