@@ -18,7 +18,7 @@ def _network(user) -> dict[str, Reminder]:
         owner=user, first_name="Ada", last_name="Lovelace", company="Analytical Engines", created_at=created
     )
     make_interaction(contact=ada, occurred_on=today - timedelta(days=130))
-    ada.last_interaction_on = today - timedelta(days=130)
+    ada.last_interaction_on = ada.last_talked_on = today - timedelta(days=130)
     ada.save()
     grace = make_contact(
         owner=user, first_name="Grace", last_name="Hopper", company="Navy", created_at=created
