@@ -408,6 +408,10 @@ class ImportJob(models.Model):
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # RUNNING: the worker's lease, renewed by its heartbeat; past it, the worker is
+    # presumed dead and another may claim the job. PENDING and queued: when the
+    # sweeper may send its task again (contacts.importing.jobs.import_jobs_sweep).
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
