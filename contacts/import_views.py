@@ -8,6 +8,7 @@ import io
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,13 @@ from contacts.importing.decoding import human_size, read_limited
 from contacts.importing.detect import FORMATS
 from contacts.importing.errors import ImportFormatError
 from contacts.importing.exporting import EXPORTERS, neutralise
-from contacts.importing.jobs import import_job_confirm, import_job_create, import_job_progress
+from contacts.importing.jobs import (
+    WAITING,
+    import_job_confirm,
+    import_job_create,
+    import_job_progress,
+    import_job_waiting,
+)
 from contacts.importing.preview import import_plan, plan_summary, preview_table
 from contacts.importing.rejected import rejected_rows
 from contacts.importing.services import import_preview, import_read_text, import_resolve_format
@@ -101,7 +108,10 @@ def import_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
     if fmt not in FORMATS:
         fmt = job.format
     if request.method == "POST":
-        import_job_confirm(job=job, fmt=fmt)
+        if import_job_confirm(job=job, fmt=fmt):
+            job.refresh_from_db(fields=["status", "message"])
+            if import_job_waiting(job):  # the broker is down: saved, the sweeper sends it later
+                messages.warning(request, WAITING)
         return redirect("contacts:import_job", pk=job.pk)
     error = ""
     preview = summary = table = None
@@ -136,7 +146,14 @@ def _progress_context(job: ImportJob) -> dict:
     total = max(total, done)
     percent = 100 if job.status == ImportStatus.DONE else (round(100 * done / total) if total else 0)
     finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
-    return {"job": job, "done": done, "total": total, "percent": percent, "finished": finished}
+    return {
+        "job": job,
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "finished": finished,
+        "waiting": WAITING,
+    }
 
 
 @login_required

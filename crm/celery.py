@@ -22,4 +22,11 @@ app.conf.beat_schedule = {
         "task": "reminders.digest_tasks.send_digests_task",
         "schedule": crontab(minute=10),
     },
+    # Import jobs left queued (the broker was down when confirmed) or running with an
+    # expired lease (the worker was killed): their task is sent again.
+    # contacts.importing.jobs.SWEEP_INTERVAL says the same.
+    "sweep-import-jobs": {
+        "task": "contacts.tasks.import_jobs_sweep_task",
+        "schedule": 300.0,
+    },
 }

@@ -175,7 +175,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # How long Redis waits before it hands an unacknowledged task (its worker was
+    # killed) to another worker. Above the longest task (a 100,000-row import about
+    # 6 s, a reminder batch about 1 s, a digest batch of 200 about 2 s plus SMTP
+    # timeouts) and above the longest countdown a task is queued with (a busy digest
+    # looks again after 660 s): Redis would otherwise hand a waiting countdown task
+    # out twice. Imports do not wait for it: their lease and the sweeper take a
+    # killed worker's job over sooner (contacts/importing/jobs.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)
+    }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 # A killed worker's task runs again; every job is idempotent, so that is harmless.

@@ -1,21 +1,44 @@
-"""The web side of the import page: an ImportJob from upload to queued (upload → preview → confirm).
+"""The web side of the import page: an ImportJob from upload to queued (upload → preview → confirm),
+and the sweeper that sends a stuck job's task again.
 
 `import_job_create` stores the upload, `import_job_confirm` queues the worker's task
 once, `import_job_progress` reads how far it is. The worker side is `job_run`.
+
+Nothing is lost when the broker or a worker is: the task is sent after the job's
+row is committed, a send that fails (broker down) leaves the job queued with a
+message instead of an error page, and `import_jobs_sweep` (celery beat, every
+SWEEP_INTERVAL) sends the task again for a job queued and not started after
+QUEUED_RESEND, or running with a lease its worker stopped renewing (killed).
+Sending twice is harmless: the worker's claim (`job_run.import_job_claim`) lets one
+run at a time, and a finished job is left alone.
 """
 
+import datetime as dt
+import logging
 from functools import partial
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import ImportJob, ImportStatus
 from contacts.tasks import import_job_run_task
 
 from .job_run import progress_key
+
+log = logging.getLogger(__name__)
+
+QUEUED = "Queued"
+# Shown on the job's page while its task could not be sent (the broker is down).
+WAITING = "Import saved; it will start when the worker is back."
+# A queued job not started this long after its task was sent has its task sent again
+# (a message lost with a broker's data, or sent while the broker was down).
+QUEUED_RESEND = dt.timedelta(minutes=10)
+# How often beat runs the sweeper (crm/celery.py).
+SWEEP_INTERVAL = dt.timedelta(minutes=5)
 
 
 def import_job_create(*, owner: User, name: str, data: bytes, fmt: str) -> ImportJob:
@@ -27,13 +50,65 @@ def import_job_create(*, owner: User, name: str, data: bytes, fmt: str) -> Impor
 
 
 def import_job_confirm(*, job: ImportJob, fmt: str) -> bool:
-    """Queue the job once (a second click or a second tab does nothing). True if queued."""
+    """Queue the job once (a second click or a second tab does nothing). True if queued.
+
+    The task is sent once the row is committed; when the broker cannot be reached
+    the job stays queued with the WAITING message and the sweeper sends it later.
+    """
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PENDING, message="").update(
-        format=fmt, message="Queued"
+        format=fmt, message=QUEUED, lease_until=timezone.now() + QUEUED_RESEND
     )
     if claimed:
-        transaction.on_commit(partial(import_job_run_task.delay, job.pk))
+        transaction.on_commit(partial(import_job_enqueue, job.pk))
     return bool(claimed)
+
+
+def import_job_enqueue(job_id: int) -> bool:
+    """Send the job's task. False (logged, the job marked WAITING) when the broker is unreachable."""
+    try:
+        # One quick retry, not kombu's default three: a web request must not hang on a dead broker.
+        import_job_run_task.apply_async(args=(job_id,), retry=True, retry_policy={"max_retries": 1})
+    except Exception as error:  # noqa: BLE001 - kombu/redis/OS errors alike: the sweeper sends it later
+        log.warning("import job %s: the task could not be sent (%s); the sweeper will retry", job_id, error)
+        # Due for the very next sweep.
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).exclude(message="").update(
+            message=WAITING, lease_until=timezone.now()
+        )
+        return False
+    return True
+
+
+def import_job_waiting(job: ImportJob) -> bool:
+    """True when the job's task could not be sent yet (the page says so)."""
+    return job.status == ImportStatus.PENDING and job.message == WAITING
+
+
+def import_jobs_sweep(*, now: dt.datetime | None = None) -> list[int]:
+    """Send the task again for every stuck job; return their ids.
+
+    Stuck: running with an expired lease (its worker was killed: nothing renews the
+    lease), which goes back to queued, or confirmed and still queued after its
+    resend time. Each job is taken by a conditional UPDATE on the lease it was
+    read with, so two sweepers never both send it, and its resend time moves
+    QUEUED_RESEND ahead. A running job whose lease is live is left alone.
+    """
+    now = now or timezone.now()
+    expired = Q(lease_until__lt=now) | Q(lease_until__isnull=True)
+    running = Q(status=ImportStatus.RUNNING)
+    queued = Q(status=ImportStatus.PENDING) & ~Q(message="")
+    sent = []
+    for job_id, status, lease in ImportJob.objects.filter(expired & (running | queued)).values_list(
+        "pk", "status", "lease_until"
+    ):
+        fields = {"lease_until": now + QUEUED_RESEND}
+        if status == ImportStatus.RUNNING:
+            fields.update(status=ImportStatus.PENDING, message=QUEUED)
+        taken = ImportJob.objects.filter(pk=job_id, status=status, lease_until=lease).update(**fields)
+        if taken and import_job_enqueue(job_id):
+            sent.append(job_id)
+    if sent:
+        log.warning("import sweeper: sent again the task of stuck import jobs %s", sent)
+    return sent
 
 
 def import_job_progress(job: ImportJob) -> tuple[int, int]:
