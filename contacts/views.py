@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from crm.querystring import query_int, query_ints, query_text
 from reminders import selectors as reminder_selectors
 
 from . import selectors, services
@@ -57,10 +58,7 @@ def _get_only(request: HttpRequest) -> HttpResponse | None:
 
 
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        return 1
+    return query_int(request.GET, "page", 1, minimum=1) or 1
 
 
 # --- contacts list -------------------------------------------------------------
@@ -126,15 +124,12 @@ def contact_picker(request: HttpRequest) -> HttpResponse:
     """Search results for the people picker of the interaction form (htmx fragment)."""
     # The picker sends the people already chosen (its field, maybe prefixed) and,
     # on a contact's form, the contact itself ("exclude").
-    exclude = [
-        int(v)
-        for key in request.GET
-        if key.endswith(("contacts", "introduced_by")) or key == "exclude"
-        for v in request.GET.getlist(key)
-        if v.isdigit()
-    ]
+    exclude = query_ints(
+        request.GET,
+        [key for key in request.GET if key.endswith(("contacts", "introduced_by")) or key == "exclude"],
+    )
     found = selectors.contact_search(
-        owner=request.user, q=request.GET.get("q", "")[:100], exclude_ids=exclude
+        owner=request.user, q=query_text(request.GET, "q", max_length=100), exclude_ids=exclude
     )
     return render(request, "contacts/_picker_results.html", {"found": found})
 
@@ -181,10 +176,7 @@ def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get_for_user(owner=request.user, pk=pk)
     if refused := _get_only(request):
         return refused
-    try:
-        offset = min(max(0, int(request.GET.get("offset", 0))), MAX_OFFSET)
-    except ValueError:
-        offset = 0
+    offset = query_int(request.GET, "offset", 0, maximum=MAX_OFFSET)
     timeline, has_more = selectors.contact_timeline(contact=contact, offset=offset)
     return render(
         request,

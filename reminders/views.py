@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from contacts import services as contact_services
 from crm.models import Profile
+from crm.querystring import has_nul
 
 from . import calendar, selectors, services
 from .forms import DoneLogForm, SnoozeForm
@@ -124,8 +125,10 @@ def reminder_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed: the token is the only credential, a wrong one is a 404."""
+    if not token or has_nul(token):  # a NUL cannot be compared on PostgreSQL: no such token
+        raise Http404("No such calendar.")
     profile = Profile.objects.select_related("user").filter(calendar_token=token).first()
-    if profile is None or not token:
+    if profile is None:
         raise Http404("No such calendar.")
     response = HttpResponse(
         calendar.calendar_feed_build(user=profile.user), content_type="text/calendar; charset=utf-8"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contacts.models import CONTACT_TEXT_FIELDS, Exchange, InteractionKind, Network, Relationship, TieStrength
+from crm.querystring import MAX_INT, NUL
 from reminders.models import ReminderKind, ReminderStatus
 
 from ..errors import ImportFormatError, RowError
@@ -26,21 +27,51 @@ def is_backup(text: str) -> bool:
     return text.lstrip()[:1] == "{" and "keepwarm-backup" in text[:2000]
 
 
+def _scalar(value: object, what: str) -> str:
+    """A JSON string or number as text; BadValue for anything else.
+
+    A NUL character ("\\u0000" in JSON) is refused: PostgreSQL cannot store it, and no
+    export writes one. Numbers are read as text ("phone": 442079460000 is a phone).
+    """
+    if isinstance(value, str):
+        if NUL in value:
+            raise BadValue(f"{what} contains a NUL character (\\u0000)")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadValue(f"{what} must be text")
+    if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+        raise BadValue(f"{what} is a number too big to be text here")
+    return str(value)
+
+
 def _text(item: dict, key: str) -> str:
     value = item.get(key)
     if value is None:
         return ""
-    if not isinstance(value, str | int | float):
-        raise BadValue(f"“{key}” must be text")
-    return str(value)
+    return _scalar(value, f"“{key}”")
+
+
+def _ref(item: dict, key: str) -> int | str | None:
+    """A file-local id (`id`, `introduced_by`, `contact_id`): a whole number, text, or null."""
+    value = item.get(key)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str) and NUL not in value:
+        return value
+    raise BadValue(f"“{key}” must be a whole number (a contact's id in the file) or null")
 
 
 def _choice(item: dict, key: str, choices: type, default: str | None) -> str | None:
     value = item.get(key)
-    if value in (None, ""):
+    if value is None or value == "":
         return default
-    if value not in choices.values:
-        raise BadValue(f"{key} “{value}” is not one of {', '.join(choices.values)}")
+    if not isinstance(value, str) or value not in choices.values:
+        shown = (
+            json.dumps(value, ensure_ascii=False, default=str)[:40]
+            if not isinstance(value, str)
+            else value[:40]
+        )
+        raise BadValue(f"{key} “{shown}” is not one of {', '.join(choices.values)}")
     return value
 
 
@@ -48,7 +79,7 @@ def _contact(index: int, item: object) -> dict:
     if not isinstance(item, dict):
         raise BadValue("a contact must be an object")
     row = new_row(index)
-    row["ref"] = item.get("id")
+    row["ref"] = _ref(item, "id")
     for key in CONTACT_TEXT_FIELDS:
         row[key] = clean(_text(item, key))
     row["notes"] = _text(item, "notes")
@@ -59,11 +90,9 @@ def _contact(index: int, item: object) -> dict:
         for entry in values:
             if not isinstance(entry, dict):
                 raise BadValue(f"each of “{kind}” must be an object with value and label")
-            label = (
-                entry.get("label")
-                if entry.get("label") in LABELS
-                else ("work" if kind == "emails" else "mobile")
-            )
+            label = entry.get("label")
+            if not isinstance(label, str) or label not in LABELS:  # a label is a hint: the default
+                label = "work" if kind == "emails" else "mobile"
             add_value(row[kind], _text(entry, "value"), label)
     # Optional dates: one that is not a date leaves the contact without it, with a warning.
     row["birthday"] = optional_date(
@@ -75,7 +104,8 @@ def _contact(index: int, item: object) -> dict:
     tags = item.get("tags") or []
     if not isinstance(tags, list):
         raise BadValue("“tags” must be a list of names")
-    row["tags"] = [clean(str(t)) for t in tags if clean(str(t))]
+    names = [clean(_scalar(t, "each of “tags”")) for t in tags if t is not None]
+    row["tags"] = [name for name in names if name]
     cadence = item.get("checkin_cadence_months")
     if cadence is not None and (
         not isinstance(cadence, int) or isinstance(cadence, bool) or not 0 <= cadence <= 60
@@ -98,7 +128,7 @@ def _contact(index: int, item: object) -> dict:
     }
     if created_at is not None:
         row["extras"]["created_at"] = created_at
-    row["introduced_by_ref"] = item.get("introduced_by")
+    row["introduced_by_ref"] = _ref(item, "introduced_by")
     return row
 
 
@@ -108,6 +138,7 @@ def _interaction(index: int, item: object) -> dict:
     refs = item.get("contact_ids")
     if not isinstance(refs, list) or not refs:
         raise BadValue("contact_ids must be a non-empty list")
+    refs = [_ref({"contact_ids": ref}, "contact_ids") for ref in refs]
     occurred_on = parse_date(_text(item, "occurred_on"), what="occurred_on")
     if occurred_on is None:
         raise BadValue("occurred_on is required")
@@ -133,7 +164,7 @@ def _reminder(index: int, item: object) -> dict:
         raise BadValue("kind is required")
     return {
         "row": index,
-        "contact_ref": item.get("contact_id"),
+        "contact_ref": _ref(item, "contact_id"),
         "kind": kind,
         "due_on": due_on,
         "status": _choice(item, "status", ReminderStatus, ReminderStatus.OPEN),
@@ -144,10 +175,15 @@ def _reminder(index: int, item: object) -> dict:
 def parse(text: str) -> Backup:
     try:
         document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise ImportFormatError(
-            f"The file is not valid JSON ({getattr(exc, 'msg', 'too deeply nested')})."
-        ) from None
+    except (ValueError, RecursionError) as exc:  # ValueError: also a number of over 4,300 digits
+        reason = (
+            exc.msg
+            if isinstance(exc, json.JSONDecodeError)
+            else "too deeply nested"
+            if isinstance(exc, RecursionError)
+            else "a number with too many digits"
+        )
+        raise ImportFormatError(f"The file is not valid JSON ({reason}).") from None
     if not isinstance(document, dict) or document.get("format") != "keepwarm-backup":
         raise ImportFormatError('This JSON file is not a Keepwarm backup (no "format": "keepwarm-backup").')
     if document.get("version") != 1:

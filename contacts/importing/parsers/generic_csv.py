@@ -7,6 +7,7 @@ aliases are known (Given name, Surname, E-mail, Mobile, Organisation, Job title,
 from collections.abc import Iterator
 
 from contacts.models import CONTACT_TEXT_FIELDS, Network, Relationship, TieStrength
+from crm.querystring import plain_int
 
 from ..errors import RowError
 from .common import (
@@ -78,9 +79,10 @@ def _birthday_from_parts(record: dict[str, str]) -> None:
     year = clean(record.pop("birthday year", ""))
     if record.get("birthday") or not (month or day):
         return
-    if month.isdigit() and day.isdigit() and (not year or year.isdigit()):
-        month, day = f"{int(month):02d}", f"{int(day):02d}"
-        record["birthday"] = f"{int(year):04d}-{month}-{day}" if year else f"--{month}-{day}"
+    numbers = [plain_int(month), plain_int(day), plain_int(year) if year else 0]
+    if None not in numbers:
+        month, day = f"{numbers[0]:02d}", f"{numbers[1]:02d}"
+        record["birthday"] = f"{numbers[2]:04d}-{month}-{day}" if year else f"--{month}-{day}"
     else:
         record["birthday"] = f"{year}-{month}-{day}"  # refused by parse_birthday, with these values
 
@@ -133,9 +135,11 @@ def build(row_number: int, record: dict[str, str]) -> dict:
             extras[field] = chosen
     cadence = clean(values.get("checkin_cadence_months"))
     if cadence:
-        if not cadence.isdigit() or int(cadence) > 60:
-            raise BadValue(f"check-in cadence “{cadence}” is not a number of months between 0 and 60")
-        extras["checkin_cadence_months"] = int(cadence)
+        months = plain_int(cadence, maximum=60)  # ASCII digits: "²" passes str.isdigit, not int
+        if months is None:
+            shown = cadence if len(cadence) <= 20 else cadence[:19] + "…"
+            raise BadValue(f"check-in cadence “{shown}” is not a number of months between 0 and 60")
+        extras["checkin_cadence_months"] = months
     archived = clean(values.get("archived")).lower()
     if archived:
         extras["archived"] = archived in {"1", "true", "yes", "y", "x"}

@@ -1,0 +1,44 @@
+"""Shared by the fuzz tests: how many examples a run takes, and the import preview page."""
+
+import os
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from hypothesis import HealthCheck, settings
+
+from contacts.models import ImportJob
+
+# `make test`: a short run of each target; `make fuzz` (HYPOTHESIS_PROFILE=fuzz, registered in
+# the root conftest.py) takes the profile's 10,000 examples per target.
+FUZZING = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+
+
+def fuzz_settings(short: int) -> settings:
+    """`short` examples in `make test`, the fuzz profile's count in `make fuzz`."""
+    return settings(
+        max_examples=settings().max_examples if FUZZING else short,
+        deadline=None,
+        # One database per test, shared by its examples: what one example imports stays
+        # for the next (re-imports are part of what is fuzzed).
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Import jobs write their uploaded file: keep it out of var/media."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def preview_page():
+    """GET the import preview page of `data` (bytes) as the logged-in `client`; return the response."""
+
+    def get(client, owner, data: bytes, fmt: str = "auto"):
+        job = ImportJob(owner=owner, original_name="upload.txt", format="" if fmt == "auto" else fmt)
+        job.file.save("upload.txt", ContentFile(data), save=True)
+        url = reverse("contacts:import_preview", kwargs={"pk": job.pk})
+        return client.get(url, {"format": fmt} if fmt != "auto" else {})
+
+    return get
