@@ -83,8 +83,31 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "crm.csp.KeepwarmCSPMiddleware",  # django-csp's CSPMiddleware (crm/csp.py)
     "crm.middleware.UserTimezoneMiddleware",
 ]
+
+# --- Content-Security-Policy ---
+# django-csp sends this header on every response. No 'unsafe-inline' and no 'unsafe-eval':
+# every script is a file under static/ (static/js/, vendored Bootstrap and htmx), behaviour
+# is attached with addEventListener (no on*= attributes, no hx-on), styles live in
+# static/css/app.css (no <style> blocks, no style="" attributes; htmx's own indicator
+# <style> is turned off in base.html's htmx-config). data: images are Bootstrap's SVG icons.
+# One page-level exception, in crm/csp.py: the digest preview allows inline styles (the
+# email it shows in an <iframe srcdoc> has them, and the frame inherits this policy).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "crm.urls"
 WSGI_APPLICATION = "crm.wsgi.application"
