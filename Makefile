@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/keepwarm
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-sqlite test-postgres lint format bench install chromium migrate clean screenshots
+.PHONY: run test test-sqlite test-postgres lint format bench install chromium migrate clean screenshots fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,14 @@ test-postgres: install
 	  DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -n 2 --dist loadgroup -m "not e2e"; \
 	elif [ -n "$$CI" ]; then echo "PostgreSQL is not reachable at 127.0.0.1:5432 and CI is set"; exit 1; \
 	else echo "SKIPPED: PostgreSQL pass (no server at 127.0.0.1:5432)"; fi
+
+# The fuzz targets (marker `fuzz`) with 10,000 examples each, on SQLite then PostgreSQL
+# (where NUL bytes matter): long; `make test` runs them briefly.
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest -n 2 -m fuzz
+	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+	  HYPOTHESIS_PROFILE=fuzz DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -n 2 -m fuzz; \
+	else echo "SKIPPED: PostgreSQL fuzz pass (no server at 127.0.0.1:5432)"; fi
 
 bench: migrate
 	$(PY) -m bench.run

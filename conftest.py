@@ -72,7 +72,9 @@ from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 hypothesis_settings.register_profile("default", deadline=None, max_examples=100)
 hypothesis_settings.register_profile("ci", deadline=None, max_examples=150)
-hypothesis_settings.load_profile("ci" if IN_CI else "default")
+# `make fuzz` (HYPOTHESIS_PROFILE=fuzz): 10,000 examples per fuzz target (tests/fuzz/).
+hypothesis_settings.register_profile("fuzz", deadline=None, max_examples=10_000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "default"))
 
 
 @pytest.fixture(autouse=True)

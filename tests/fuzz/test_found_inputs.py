@@ -138,3 +138,43 @@ def test_timeline_query_strings_never_500(alice_client, alice, query):
 @pytest.mark.parametrize("path", ["/calendar/%00.ics", "/calendar/a%00b.ics", "/calendar/%C2%B2.ics"])
 def test_calendar_feed_with_a_nul_token_is_404(client, alice, path):
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "line",
+    [
+        "NOTE;CHARSET=base64;ENCODING=QUOTED-PRINTABLE:Difference=20engine",  # not a text encoding
+        "NOTE;CHARSET=rot13;ENCODING=QUOTED-PRINTABLE:Difference=20engine",
+        "NOTE;ENCODING=QUOTED-PRINTABLE:Difference=00engine",  # a NUL, which PostgreSQL refuses
+        "FN;ENCODING=QUOTED-PRINTABLE:Ada=00",
+    ],
+)
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_vcard_quoted_printable_oddities_import(alice, line, dry_run):
+    text = f"BEGIN:VCARD\nVERSION:2.1\nN:Lovelace;Ada\n{line}\nEMAIL:ada@example.org\nEND:VCARD\n"
+    report = import_run(owner=alice, text=text, fmt="vcard", dry_run=dry_run)
+    assert report.created == 1 and not report.errors
+    if not dry_run:
+        contact = Contact.objects.get(owner=alice)
+        assert "\x00" not in contact.notes + contact.first_name + contact.last_name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["Ada\x00", "\x00"])
+@pytest.mark.parametrize("key", ["first_name", "notes", "company"])
+def test_backup_text_with_a_nul_character_is_a_row_error(alice, key, value):
+    report = import_run(owner=alice, text=backup_with(("contacts", 0, key), value))
+    [error] = [e for e in row_errors(report) if e.message.startswith("contact ")]
+    assert error.row == 1 and "NUL" in error.message
+    assert Contact.objects.filter(owner=alice).count() == 1
+
+
+@pytest.mark.django_db
+def test_backup_with_a_number_of_5000_digits_is_a_format_error(alice):
+    from contacts.importing.errors import ImportFormatError
+
+    text = json.dumps(BACKUP).replace('"id": 1,', '"id": ' + "9" * 5000 + ",", 1)
+    with pytest.raises(ImportFormatError, match="not valid JSON"):
+        import_run(owner=alice, text=text)
+    assert not Contact.objects.filter(owner=alice).exists()

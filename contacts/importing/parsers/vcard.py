@@ -20,6 +20,8 @@ import quopri
 import re
 from collections.abc import Iterator
 
+from crm.querystring import without_nul
+
 from ..errors import SOURCE_CELL_LIMIT, ImportFormatError, RowError
 from .common import (
     BadValue,
@@ -117,9 +119,10 @@ def _decode(value: str, params: dict[str, list[str]]) -> str:
     except LookupError:
         charset = "utf-8"
     try:
-        return raw.decode(charset)
-    except (UnicodeDecodeError, ValueError):
-        return raw.decode("cp1252", errors="replace")
+        text = raw.decode(charset)
+    except (UnicodeDecodeError, ValueError, LookupError):  # LookupError: CHARSET=base64 is no charset
+        text = raw.decode("cp1252", errors="replace")
+    return without_nul(text)  # "=00" decodes to a NUL, which PostgreSQL cannot store
 
 
 def _unescape(value: str) -> str:
