@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from crm.security import DEV_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KEEPWARM_VAR_DIR", BASE_DIR / "var"))
 
@@ -50,8 +52,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The default key is only fit for local development and tests: production sets SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-key-set-SECRET_KEY-in-production")
+# The default key is only fit for local development and tests: production sets SECRET_KEY
+# (crm/wsgi.py refuses to serve with DEBUG off on this one: crm.security.require_secret_key).
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -127,6 +130,27 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- HTTPS and health details ---------------------------------------------------
+# SECURE_HTTPS=1 behind TLS (directly or through a proxy that sets X-Forwarded-Proto):
+# cookies only over HTTPS, HTTP redirected, HSTS for a year (subdomains included unless
+# SECURE_HSTS_INCLUDE_SUBDOMAINS=0). With a real SECRET_KEY, `check --deploy` is clean.
+SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
+if SECURE_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining browsers' preload list is hard to undo and the operator's call for the
+        # whole domain (SECURE_HSTS_PRELOAD=1), not a default: its reminder is silenced.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# /healthz tells everyone ok / not ok; its details (database, broker, job times) need a
+# staff login or `Authorization: Bearer $HEALTHZ_TOKEN`.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN")
 
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
@@ -205,9 +229,7 @@ else:
     # looks again after 660 s): Redis would otherwise hand a waiting countdown task
     # out twice. Imports do not wait for it: their lease and the sweeper take a
     # killed worker's job over sooner (contacts/importing/jobs.py).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 # A killed worker's task runs again; every job is idempotent, so that is harmless.

@@ -19,6 +19,7 @@ from reminders import services as reminder_services
 
 from .forms import ProfileForm, SignupForm
 from .models import JobRun
+from .security import healthz_details_allowed
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,14 @@ def _broker_state() -> dict:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker state, and when each periodic job last finished."""
+    """ok / not ok for everyone; with a staff login or HEALTHZ_TOKEN, the database and
+    broker state and when each periodic job last finished (crm.security)."""
     database = _database_state()
     broker = _broker_state()
+    ok = database["ok"] and broker["ok"]
+    status = 200 if ok else 503
+    if not healthz_details_allowed(request):
+        return JsonResponse({"status": "ok" if ok else "error"}, status=status)
     jobs = {}
     if database["ok"]:
         now = timezone.now()
@@ -127,8 +133,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
                 "seconds_ago": int((now - finished).total_seconds()) if finished else None,
                 "summary": run.last_summary,
             }
-    ok = database["ok"] and broker["ok"]
     return JsonResponse(
         {"status": "ok" if ok else "error", "database": database, "broker": broker, "jobs": jobs},
-        status=200 if ok else 503,
+        status=status,
     )
