@@ -33,3 +33,13 @@ def healthz_details_allowed(request: "HttpRequest") -> bool:
     token = settings.HEALTHZ_TOKEN
     header = request.headers.get("Authorization", "")
     return bool(token) and header.startswith("Bearer ") and constant_time_compare(header[7:], token)
+
+
+def client_ip(request: "HttpRequest") -> str:
+    """The address a sign-in came from, for the lockout per address. Behind the HTTPS proxy
+    (SECURE_HTTPS=1) that is the last X-Forwarded-For entry, the one the proxy itself saw
+    (earlier entries are whatever the client claimed); otherwise REMOTE_ADDR."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")

@@ -6,6 +6,7 @@ CELERY_BROKER_URL, EMAIL_URL (or Django's EMAIL_* settings), SECRET_KEY, SITE_UR
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "import_export",
+    "axes",
     "crm",
     "contacts",
     "reminders",
@@ -88,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.csp.KeepwarmCSPMiddleware",  # django-csp's CSPMiddleware (crm/csp.py)
     "crm.middleware.UserTimezoneMiddleware",
+    # Last, as django-axes asks: answers a locked-out sign-in with its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # --- Content-Security-Policy ---
@@ -186,6 +190,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Sign-in throttling (django-axes) ---------------------------------------------
+# Every authenticate() goes through axes first: the site's sign-in and /admin/login/.
+# After AXES_FAILURE_LIMIT wrong passwords in a row for one username, or from one
+# address, sign-in is refused for AXES_COOLOFF_MINUTES with a clear page (HTTP 429);
+# a right password resets that username's count. Another account at another address
+# is not affected (one address shared by many people, an office NAT, shares its limit).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

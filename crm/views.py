@@ -61,7 +61,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user)
+        login(
+            request, user, backend="django.contrib.auth.backends.ModelBackend"
+        )  # just created: no password check
         messages.success(request, "Welcome to Keepwarm! Set your time zone so reminders land on your days.")
         return redirect("settings")
     return render(request, "registration/signup.html", {"form": form})

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Exists, OuterRef
+from django.test import RequestFactory
 from django.utils import timezone
 
 from contacts.demo import DEMO_PAST_COMPANIES, DEMO_TIMEZONE, LAST_NAMES, demo_network_create
@@ -66,7 +67,10 @@ def test_seed_demo_creates_a_realistic_network(db):
     assert out.strip().splitlines()[-1] == (
         f"seeded user=demo password=keepwarm-demo contacts=60 interactions=200 reminders={active}"
     )
-    assert authenticate(username="demo", password="keepwarm-demo") is not None
+    assert (
+        authenticate(RequestFactory().post("/accounts/login/"), username="demo", password="keepwarm-demo")
+        is not None
+    )
     assert contacts.count() == 60
     assert Interaction.objects.filter(owner__username="demo").count() == 200
     strong = contacts.filter(tie_strength="strong").count()
