@@ -4,13 +4,19 @@ from celery import shared_task
 
 from contacts.importing.job_run import import_job_run
 
+# Looked again every lease (2 minutes) while another run holds the job: an hour of it.
+BUSY_MAX_RETRIES = 30
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def import_job_run_task(job_id: int) -> None:
-    """Run one confirmed ImportJob. Safe to redeliver: a finished job, or one another
-    worker holds a live lease on, is left alone; a job whose worker died mid-way had
-    its transaction rolled back and runs again once its lease has expired."""
-    import_job_run(job_id=job_id)
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=BUSY_MAX_RETRIES)
+def import_job_run_task(self, job_id: int) -> None:
+    """Run one confirmed ImportJob. Safe to redeliver: a finished job is left alone; a
+    job another run holds a live lease on is looked at again when that lease ends
+    (finished by then, or its worker died and this task takes it over, its transaction
+    having been rolled back)."""
+    wait = import_job_run(job_id=job_id)
+    if wait is not None:
+        raise self.retry(countdown=wait)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

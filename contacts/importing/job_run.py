@@ -110,16 +110,28 @@ def import_job_claim(*, job_id: int, now: dt.datetime | None = None) -> dt.datet
     return until if claimed else None
 
 
-def import_job_run(*, job_id: int) -> None:
-    """Run a queued job: PENDING (or RUNNING again after a lost worker) → DONE or FAILED."""
+def import_job_run(*, job_id: int) -> float | None:
+    """Run a queued job: PENDING (or RUNNING again after a lost worker) → DONE or FAILED.
+
+    Returns None, or when another run holds a live lease on the job, the seconds
+    until that lease ends: the task looks again then, so a worker child killed
+    mid-import (its task handed out again at once) is taken over after the lease.
+    """
     until = import_job_claim(job_id=job_id)
     if until is None:
-        return
+        lease = ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING).values_list(
+            "lease_until", flat=True
+        )
+        held = lease.first()
+        if held is None:
+            return None
+        return max(0.0, (held - timezone.now()).total_seconds()) + 5
     lease = Lease(job_id, until)
     try:
         _run(job_id, lease)
     finally:
         lease.stop()
+    return None
 
 
 def _run(job_id: int, lease: Lease) -> None:

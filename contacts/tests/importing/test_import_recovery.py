@@ -160,3 +160,23 @@ def test_beat_runs_the_sweeper_every_five_minutes():
     entry = app.conf.beat_schedule["sweep-import-jobs"]
     assert entry["task"] == "contacts.tasks.import_jobs_sweep_task"
     assert entry["schedule"] == jobs.SWEEP_INTERVAL.total_seconds()
+
+
+def test_the_task_looks_again_when_the_lease_ends_if_another_run_holds_the_job(alice_client, alice):
+    """A pool child killed mid-import has its task handed out again at once: the lease is
+    still live then, so the task retries when it ends (and takes the job over)."""
+    job = _uploaded(alice_client, alice)
+    ImportJob.objects.filter(pk=job.pk).update(message=QUEUED)
+    import_job_claim(job_id=job.pk)
+    with mock.patch.object(import_job_run_task, "retry", return_value=RuntimeError("retry")) as retry:
+        with pytest.raises(RuntimeError):
+            import_job_run_task(job.pk)
+    countdown = retry.call_args.kwargs["countdown"]
+    assert IMPORT_LEASE.total_seconds() - 5 < countdown <= IMPORT_LEASE.total_seconds() + 5
+    ImportJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    import_job_run_task(job.pk)  # the retry, once the lease has ended: takes it over
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 2)
+    with mock.patch.object(import_job_run_task, "retry") as retry:
+        import_job_run_task(job.pk)  # finished: no retry
+    retry.assert_not_called()
