@@ -206,6 +206,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
+AXES_VERBOSE = False  # no banner on every start (commands' output stays theirs)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

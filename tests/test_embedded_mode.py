@@ -64,7 +64,14 @@ def test_run_script_serves_executes_tasks_and_stops_on_ctrl_c(tmp_path):
         if k
         not in {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE", "CELERY_TASK_ALWAYS_EAGER"}
     }
-    env.update({"KEEPWARM_VAR_DIR": str(tmp_path / "var"), "PORT": str(port), "DEBUG": "1"})
+    env.update(
+        {
+            "KEEPWARM_VAR_DIR": str(tmp_path / "var"),
+            "PORT": str(port),
+            "DEBUG": "1",
+            "HEALTHZ_TOKEN": "embedded",
+        }
+    )
     _manage(env, "migrate", "--noinput", "-v0")
     assert "seeded user=demo" in _manage(env, "seed_demo", "--contacts", "15", "--interactions", "30")
 
@@ -82,7 +89,10 @@ def test_run_script_serves_executes_tasks_and_stops_on_ctrl_c(tmp_path):
         body = None
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/healthz", headers={"Authorization": "Bearer embedded"}
+                )
+                with urllib.request.urlopen(request, timeout=2) as response:
                     body = response.read().decode()
                     break
             except OSError:
