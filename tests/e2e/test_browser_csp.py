@@ -245,5 +245,16 @@ def test_every_page_runs_under_the_csp_without_a_violation(
     watch.visit(f"{url}/admin/")
     watch.visit(f"{url}/admin/contacts/contact/")
     watch.visit(f"{url}/admin/contacts/contact/{people['ada'].pk}/change/")
+    watch.visit(f"{url}/admin/contacts/contact/import/")
+    watch.visit(f"{url}/admin/contacts/contact/export/")
+    # The export's "Select all" (templates/admin/import_export/export.html, admin_export.js).
+    fields = page.locator(".selectable-field-export-row input[type=checkbox]:not(.select-toggle)")
+    assert fields.count() > 2
+    page.uncheck("input.select-toggle")
+    assert page.locator(".selectable-field-export-row input[type=checkbox]:checked").count() == 0
+    page.check("input.select-toggle")
+    assert fields.evaluate_all("boxes => boxes.every(b => b.checked)")
+    assert page.locator("p.kw-export-intro").evaluate("p => getComputedStyle(p).paddingLeft") == "0px"
+    screenshot(page, "csp-admin-export", full_page=False)
 
     assert watch.problems == [], "\n".join(watch.problems)
