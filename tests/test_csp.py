@@ -48,7 +48,7 @@ def pages(alice):
     make_contact(owner=alice, first_name="Ada", last_name="Lovelace", company="", emails=["ada@example.org"])
     grace = make_contact(owner=alice, first_name="Grace", last_name="Hopper")
     today = timezone.localdate()
-    make_interaction(contact=ada, occurred_on=today - timedelta(days=5))
+    interaction = make_interaction(contact=ada, occurred_on=today - timedelta(days=5))
     make_reminder(contact=grace, kind="follow_up", due_on=today)
     job = ImportJob.objects.create(owner=alice, original_name="c.csv", format="linkedin", status="done")
     waiting = ImportJob.objects.create(
@@ -63,6 +63,9 @@ def pages(alice):
         f"/contacts/{ada.pk}/",
         f"/contacts/{ada.pk}/log/",
         f"/contacts/{ada.pk}/edit/",
+        f"/contacts/{grace.pk}/delete/",
+        f"/contacts/interactions/{interaction.pk}/edit/",
+        f"/contacts/interactions/{interaction.pk}/delete/",
         "/contacts/new/",
         "/contacts/picker/?q=gr",
         "/contacts/tags/",

@@ -184,6 +184,11 @@ def test_every_page_runs_under_the_csp_without_a_violation(
     assert page.locator("#contact-form .contact-picker[data-single] .picker-chip").count() == 1
     watch.collect()
 
+    # The full-page interaction form (its picker), and a delete confirmation.
+    interaction = people["ada"].interactions.first()
+    watch.visit(f"{url}/contacts/interactions/{interaction.pk}/edit/")
+    watch.visit(f"{url}/contacts/{people['bert'].pk}/delete/")
+
     # The picker's own search page, tags, export.
     watch.visit(f"{url}/contacts/picker/?q=ada")
     watch.visit(f"{url}/contacts/tags/")
