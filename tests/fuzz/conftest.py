@@ -11,13 +11,15 @@ from contacts.models import ImportJob
 
 # `make test`: a short run of each target; `make fuzz` (HYPOTHESIS_PROFILE=fuzz, registered in
 # the root conftest.py) takes the profile's 10,000 examples per target.
+# FUZZ_EXAMPLES=N sets the count of every target (a partial `make fuzz`).
 FUZZING = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 
 
 def fuzz_settings(short: int) -> settings:
     """`short` examples in `make test`, the fuzz profile's count in `make fuzz`."""
     return settings(
-        max_examples=settings().max_examples if FUZZING else short,
+        max_examples=EXAMPLES or (settings().max_examples if FUZZING else short),
         deadline=None,
         # One database per test, shared by its examples: what one example imports stays
         # for the next (re-imports are part of what is fuzzed).
