@@ -388,12 +388,14 @@ def test_an_unknown_time_zone_in_the_database_falls_back_to_utc(db, caplog):
     assert "unknown time zone" in caplog.text
 
 
-def test_the_finished_run_is_recorded_for_healthz(alice, client):
+def test_the_finished_run_is_recorded_for_healthz(alice, client, settings):
+    settings.HEALTHZ_TOKEN = "monitor"
     run(D0)
     job = JobRun.objects.get(name="generate_reminders")
     assert job.last_finished_at is not None and job.last_started_at is not None
     assert job.last_summary.startswith("created=0")
-    assert "generate_reminders" in client.get("/healthz").json()["jobs"]
+    details = client.get("/healthz", HTTP_AUTHORIZATION="Bearer monitor").json()
+    assert "generate_reminders" in details["jobs"]
 
 
 def test_other_users_are_left_alone_with_user_ids(alice, bob):

@@ -95,9 +95,9 @@ def test_add_contact_and_log_an_interaction_without_a_reload(page, live_server, 
     page.goto(f"{live_server.url}/contacts/")
     assert page.locator("#contacts tbody tr").count() == 5
     page.fill("#id_q", "lovelace")
-    page.wait_for_function("document.querySelectorAll('#contacts tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#contacts tbody tr').length === 1")
     page.fill("#id_q", "")
-    page.wait_for_function("document.querySelectorAll('#contacts tbody tr').length === 5")
+    page.wait_for_function("() => document.querySelectorAll('#contacts tbody tr').length === 5")
     screenshot(page, "contact_list")
 
 
