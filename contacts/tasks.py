@@ -1,8 +1,12 @@
 """Celery entry points of the contacts app: the import page's background import and its sweeper."""
 
+import logging
+
 from celery import shared_task
 
-from contacts.importing.job_run import import_job_run
+from contacts.importing.job_run import import_job_run, import_jobs_take_stuck
+
+log = logging.getLogger(__name__)
 
 # Looked again every lease (2 minutes) while another run holds the job: an hour of it.
 BUSY_MAX_RETRIES = 30
@@ -22,6 +26,14 @@ def import_job_run_task(self, job_id: int) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_jobs_sweep_task() -> list[int]:
     """Beat, every few minutes: send again the task of import jobs left queued or whose worker died."""
-    from contacts.importing.jobs import import_jobs_sweep  # jobs imports this module
-
-    return import_jobs_sweep()
+    sent = []
+    for job_id in import_jobs_take_stuck():
+        try:
+            import_job_run_task.apply_async(args=(job_id,), retry=True, retry_policy={"max_retries": 1})
+        except Exception as error:  # noqa: BLE001 - the broker went away again: the next sweep retries
+            log.warning("import sweeper: job %s could not be sent (%s)", job_id, error)
+            continue
+        sent.append(job_id)
+    if sent:
+        log.warning("import sweeper: sent again the task of stuck import jobs %s", sent)
+    return sent

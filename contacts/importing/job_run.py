@@ -34,6 +34,11 @@ from .services import estimate_rows, import_read_text, import_resolve_format, im
 
 log = logging.getLogger(__name__)
 
+QUEUED = "Queued"
+# A queued job not started this long after its task was sent has its task sent again
+# (a message lost with a broker's data, or sent while the broker was down).
+QUEUED_RESEND = dt.timedelta(minutes=10)
+
 MAX_STORED_ERRORS = 5000
 PROGRESS_TTL = 6 * 3600
 # A running job's lease, renewed every IMPORT_HEARTBEAT by its worker: a killed
@@ -188,3 +193,29 @@ def _run(job_id: int, lease: Lease) -> None:
 def _finish(job_id: int, **fields) -> None:
     ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), lease_until=None, **fields)
     cache.delete(progress_key(job_id))
+
+
+def import_jobs_take_stuck(*, now: dt.datetime | None = None) -> list[int]:
+    """Take every stuck job for a new send of its task; return their ids (the caller sends).
+
+    Stuck: running with an expired lease (its worker was killed: nothing renews the
+    lease), which goes back to queued, or confirmed and still queued after its
+    resend time. Each job is taken by a conditional UPDATE on the lease it was
+    read with, so two sweepers never both send it, and its resend time moves
+    QUEUED_RESEND ahead. A running job whose lease is live is left alone.
+    """
+    now = now or timezone.now()
+    expired = Q(lease_until__lt=now) | Q(lease_until__isnull=True)
+    running = Q(status=ImportStatus.RUNNING)
+    queued = Q(status=ImportStatus.PENDING) & ~Q(message="")
+    sent = []
+    for job_id, status, lease in ImportJob.objects.filter(expired & (running | queued)).values_list(
+        "pk", "status", "lease_until"
+    ):
+        fields = {"lease_until": now + QUEUED_RESEND}
+        if status == ImportStatus.RUNNING:
+            fields.update(status=ImportStatus.PENDING, message=QUEUED)
+        taken = ImportJob.objects.filter(pk=job_id, status=status, lease_until=lease).update(**fields)
+        if taken:
+            sent.append(job_id)
+    return sent

@@ -21,22 +21,17 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import ImportJob, ImportStatus
 from contacts.tasks import import_job_run_task
 
-from .job_run import progress_key
+from .job_run import QUEUED, QUEUED_RESEND, import_jobs_take_stuck, progress_key
 
 log = logging.getLogger(__name__)
 
-QUEUED = "Queued"
 # Shown on the job's page while its task could not be sent (the broker is down).
 WAITING = "Import saved; it will start when the worker is back."
-# A queued job not started this long after its task was sent has its task sent again
-# (a message lost with a broker's data, or sent while the broker was down).
-QUEUED_RESEND = dt.timedelta(minutes=10)
 # How often beat runs the sweeper (crm/celery.py).
 SWEEP_INTERVAL = dt.timedelta(minutes=5)
 
@@ -84,28 +79,9 @@ def import_job_waiting(job: ImportJob) -> bool:
 
 
 def import_jobs_sweep(*, now: dt.datetime | None = None) -> list[int]:
-    """Send the task again for every stuck job; return their ids.
-
-    Stuck: running with an expired lease (its worker was killed: nothing renews the
-    lease), which goes back to queued, or confirmed and still queued after its
-    resend time. Each job is taken by a conditional UPDATE on the lease it was
-    read with, so two sweepers never both send it, and its resend time moves
-    QUEUED_RESEND ahead. A running job whose lease is live is left alone.
-    """
-    now = now or timezone.now()
-    expired = Q(lease_until__lt=now) | Q(lease_until__isnull=True)
-    running = Q(status=ImportStatus.RUNNING)
-    queued = Q(status=ImportStatus.PENDING) & ~Q(message="")
-    sent = []
-    for job_id, status, lease in ImportJob.objects.filter(expired & (running | queued)).values_list(
-        "pk", "status", "lease_until"
-    ):
-        fields = {"lease_until": now + QUEUED_RESEND}
-        if status == ImportStatus.RUNNING:
-            fields.update(status=ImportStatus.PENDING, message=QUEUED)
-        taken = ImportJob.objects.filter(pk=job_id, status=status, lease_until=lease).update(**fields)
-        if taken and import_job_enqueue(job_id):
-            sent.append(job_id)
+    """Send the task again for every stuck job (`job_run.import_jobs_take_stuck`); return
+    the ids whose task was sent (a failed send leaves the job WAITING for the next sweep)."""
+    sent = [job_id for job_id in import_jobs_take_stuck(now=now) if import_job_enqueue(job_id)]
     if sent:
         log.warning("import sweeper: sent again the task of stuck import jobs %s", sent)
     return sent
