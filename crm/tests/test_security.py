@@ -15,7 +15,9 @@ REAL_KEY = "k3ep-warm-" + "x7Q" * 20
 
 
 def _run(code_or_args: list[str], **env) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "SECURE_HTTPS"}}
+    # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE either: check --deploy rightly fails on it.
+    unset = {"SECRET_KEY", "DEBUG", "SECURE_HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     base.update(env)
     return subprocess.run(
         [sys.executable, *code_or_args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
