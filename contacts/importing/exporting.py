@@ -16,10 +16,23 @@ import vobject
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
-from contacts.models import CONTACT_TEXT_FIELDS, Contact, ContactEmail, ContactPhone, Interaction, Tag
+from contacts.models import (
+    CONTACT_TEXT_FIELDS,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Interaction,
+    NotDuplicate,
+    RoleHistory,
+    Tag,
+)
 from reminders.models import Reminder
 
+from .backup import backup_settings
+from .parsers.backup_json import VERSION as BACKUP_VERSION
+
 CHUNK = 1000
+EXPORT_ORDER = ("created_at", "id")  # every export's order, and the backup's file-local ids
 # The CSV export is a file format (generic_csv reads it back): the contact's declared
 # fields, with its emails and phones after the name, one birthday column instead of
 # three, its tags, and no introducer (another contact, which a CSV cannot name).
@@ -58,7 +71,7 @@ PHONE_TYPES = {
 def _contacts(owner: User) -> QuerySet[Contact]:
     return (
         Contact.objects.filter(owner=owner)
-        .order_by("created_at", "id")
+        .order_by(*EXPORT_ORDER)
         .prefetch_related(
             Prefetch("emails", queryset=ContactEmail.objects.order_by("id")),
             Prefetch("phones", queryset=ContactPhone.objects.order_by("id")),
@@ -160,87 +173,154 @@ def export_csv(*, owner: User) -> Iterator[str]:
 # --- JSON backup --------------------------------------------------------------------
 
 
-def backup_build(*, owner: User) -> dict:
-    """The full backup document (DESIGN.md), ids renumbered 1..n in export order."""
-    contacts = []
-    local: dict[int, int] = {}
-    introduced: list[tuple[dict, int | None]] = []
-    for number, contact in enumerate(_contacts(owner).iterator(chunk_size=CHUNK), start=1):
-        local[contact.pk] = number
-        item = {
-            "id": number,
-            **{name: getattr(contact, name) for name in CONTACT_TEXT_FIELDS[:2]},
-            "emails": [{"value": e.value, "label": e.label} for e in contact.emails.all()],
-            "phones": [{"value": p.value, "label": p.label} for p in contact.phones.all()],
-            **{name: getattr(contact, name) for name in CONTACT_TEXT_FIELDS[2:]},
-            "introduced_by": None,
-            "relationship": contact.relationship,
-            "network": contact.network,
-            "tie_strength": contact.tie_strength,
-            "checkin_cadence_months": contact.checkin_cadence_months,
-            "birthday": birthday_text(contact),
-            "started_on": contact.started_on.isoformat() if contact.started_on else None,
-            "tags": [t.name for t in contact.tags.all()],
-            "notes": contact.notes,
-            "archived": contact.archived,
-            "created_at": contact.created_at.isoformat(),
-        }
-        introduced.append((item, contact.introduced_by_id))
-        contacts.append(item)
-    for item, target in introduced:
-        item["introduced_by"] = local.get(target) if target else None
-    members: dict[int, list[int]] = {}
-    for iid, cid in (
-        Interaction.contacts.through.objects.filter(interaction__owner=owner)
-        .order_by("interaction_id", "contact_id")
-        .values_list("interaction_id", "contact_id")
-    ):
-        if cid in local:
-            members.setdefault(iid, []).append(local[cid])
-    interactions = []
-    rows = Interaction.objects.filter(owner=owner).order_by("occurred_on", "id")
-    for number, i in enumerate(
-        rows.values("id", "occurred_on", "kind", "summary", "exchange", "follow_up_on").iterator(
-            chunk_size=CHUNK
-        ),
-        start=1,
-    ):
-        interactions.append(
-            {
-                "id": number,
-                "contact_ids": sorted(members.get(i["id"], [])),
-                "occurred_on": i["occurred_on"].isoformat(),
-                "kind": i["kind"],
-                "summary": i["summary"],
-                "exchange": i["exchange"] or None,
-                "follow_up_on": i["follow_up_on"].isoformat() if i["follow_up_on"] else None,
-            }
-        )
-    reminders = [
-        {
-            "contact_id": local[r["contact_id"]],
-            "kind": r["kind"],
-            "due_on": r["due_on"].isoformat(),
-            "status": r["status"],
-            "snoozed_until": r["snoozed_until"].isoformat() if r["snoozed_until"] else None,
-        }
-        for r in Reminder.objects.filter(owner=owner).values(
-            "contact_id", "kind", "due_on", "status", "snoozed_until"
-        )
-        if r["contact_id"] in local
-    ]
-    reminders.sort(key=lambda r: (r["contact_id"], r["kind"], r["due_on"]))
+def _contact_item(contact: Contact, local: dict[int, int]) -> dict:
     return {
-        "format": "keepwarm-backup",
-        "version": 1,
-        "contacts": contacts,
-        "interactions": interactions,
-        "reminders": reminders,
+        "id": local[contact.pk],
+        **{name: getattr(contact, name) for name in CONTACT_TEXT_FIELDS[:2]},
+        "emails": [{"value": e.value, "label": e.label} for e in contact.emails.all()],
+        "phones": [{"value": p.value, "label": p.label} for p in contact.phones.all()],
+        **{name: getattr(contact, name) for name in CONTACT_TEXT_FIELDS[2:]},
+        "introduced_by": local.get(contact.introduced_by_id),
+        "relationship": contact.relationship,
+        "network": contact.network,
+        "tie_strength": contact.tie_strength,
+        "checkin_cadence_months": contact.checkin_cadence_months,
+        "birthday": birthday_text(contact),
+        "started_on": _day(contact.started_on),
+        "tags": [t.name for t in contact.tags.all()],
+        "notes": contact.notes,
+        "archived": contact.archived,
+        "created_at": contact.created_at.isoformat(),
+        "past_roles": [
+            {
+                "company": r.company,
+                "title": r.title,
+                "started_on": _day(r.started_on),
+                "ended_on": _day(r.ended_on),
+            }
+            for r in contact.past_roles.all()
+        ],
+        "first_check_in_on": _day(contact.first_check_in_on),
+        "reconnect_hidden_until": _day(contact.reconnect_hidden_until),
     }
 
 
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _backup_sections(owner: User) -> Iterator[tuple[str, Iterator[dict]]]:
+    """The backup's lists, in file order, each as a stream of items.
+
+    File-local contact ids follow the export order, read first (one integer per
+    contact): an introducer may come later in the file than the person they introduced.
+    """
+    local = {
+        pk: number
+        for number, pk in enumerate(
+            Contact.objects.filter(owner=owner)
+            .order_by(*EXPORT_ORDER)
+            .values_list("id", flat=True)
+            .iterator(chunk_size=CHUNK * 10),
+            start=1,
+        )
+    }
+
+    def contacts() -> Iterator[dict]:
+        rows = _contacts(owner).prefetch_related(
+            Prefetch("past_roles", queryset=RoleHistory.objects.order_by("ended_on", "id"))
+        )
+        for contact in rows.iterator(chunk_size=CHUNK):
+            yield _contact_item(contact, local)
+
+    interaction_local: dict[int, int] = {}
+
+    def interactions() -> Iterator[dict]:
+        rows = (
+            Interaction.objects.filter(owner=owner)
+            .order_by("occurred_on", "id")
+            .prefetch_related(Prefetch("contacts", queryset=Contact.objects.only("id")))
+        )
+        for number, i in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
+            interaction_local[i.pk] = number
+            yield {
+                "id": number,
+                "contact_ids": sorted(local[c.pk] for c in i.contacts.all() if c.pk in local),
+                "occurred_on": i.occurred_on.isoformat(),
+                "kind": i.kind,
+                "summary": i.summary,
+                "topics": i.topics,
+                "exchange": i.exchange or None,
+                "follow_up_on": _day(i.follow_up_on),
+            }
+
+    def reminders() -> Iterator[dict]:
+        rows = (
+            Reminder.objects.filter(owner=owner)
+            .order_by(*(f"contact__{name}" for name in EXPORT_ORDER), "kind", "due_on")
+            .values(
+                "contact_id",
+                "kind",
+                "due_on",
+                "status",
+                "snoozed_until",
+                "interaction_id",
+                "detail",
+                "completed_at",
+            )
+        )
+        for r in rows.iterator(chunk_size=CHUNK):
+            yield {
+                "contact_id": local[r["contact_id"]],
+                "kind": r["kind"],
+                "due_on": r["due_on"].isoformat(),
+                "status": r["status"],
+                "snoozed_until": _day(r["snoozed_until"]),
+                "interaction_id": interaction_local.get(r["interaction_id"]),
+                "detail": r["detail"],
+                "completed_at": r["completed_at"].isoformat() if r["completed_at"] else None,
+            }
+
+    def not_duplicates() -> Iterator[list[int]]:
+        rows = NotDuplicate.objects.filter(owner=owner).order_by("first_id", "second_id")
+        for first, second in rows.values_list("first_id", "second_id").iterator(chunk_size=CHUNK):
+            yield sorted((local[first], local[second]))
+
+    yield (
+        "tags",
+        iter(
+            {"name": name, "checkin_cadence_months": cadence}
+            for name, cadence in Tag.objects.filter(owner=owner)
+            .order_by("name")
+            .values_list("name", "checkin_cadence_months")
+        ),
+    )
+    yield "contacts", contacts()
+    yield "interactions", interactions()
+    yield "reminders", reminders()
+    yield "not_duplicates", not_duplicates()
+
+
 def export_json(*, owner: User) -> Iterator[str]:
-    yield json.dumps(backup_build(owner=owner), ensure_ascii=False, indent=1) + "\n"
+    """The backup (DESIGN.md), streamed: one line per item, so memory holds a chunk, not the file."""
+
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    yield f'{{"format": "keepwarm-backup", "version": {BACKUP_VERSION},\n "settings": {dump(backup_settings(owner))}'
+    for name, items in _backup_sections(owner):
+        yield f',\n "{name}": ['
+        separator = "\n  "
+        for item in items:
+            yield separator + dump(item)
+            separator = ",\n  "
+        yield "]"
+    yield "}\n"
+
+
+def backup_build(*, owner: User) -> dict:
+    """The backup as a document (tests, and whoever wants it whole)."""
+    return json.loads("".join(export_json(owner=owner)))
 
 
 EXPORTERS = {

@@ -30,6 +30,8 @@ class ImportReport:
     warnings: list[dict] = field(default_factory=list)
     interactions_created: int = 0
     reminders_created: int = 0
+    # A backup into an empty account: whether its settings were restored (None: not a restore).
+    settings_restored: bool | None = None
 
     @property
     def error_count(self) -> int:
@@ -58,4 +60,5 @@ class ImportReport:
             "warning_count": len(self.warnings),
             "interactions_created": self.interactions_created,
             "reminders_created": self.reminders_created,
+            "settings_restored": self.settings_restored,
         }

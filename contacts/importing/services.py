@@ -285,17 +285,32 @@ def _import(
 
 
 def _import_backup(*, owner: User, parsed: backup_json.Backup, today: date, report: ImportReport) -> None:
-    """A JSON backup: its contacts as rows, then introductions, interactions and reminders."""
+    """A JSON backup: settings and tags, its contacts as rows, then what refers to them.
+
+    Into an empty account it is a restore (settings too); otherwise a merge (backup.py).
+    """
+    if not Contact.objects.filter(owner=owner).exists():
+        report.settings_restored = backup.backup_settings_restore(
+            owner=owner, settings=parsed.settings, errors=report.errors
+        )
+    backup.backup_tags_add(owner=owner, items=parsed.tags, errors=report.errors)
     outcomes: Outcomes = []
     _import(owner=owner, rows=parsed.contacts, fmt="json", today=today, report=report, outcomes=outcomes)
     decided = {row: pk for row, _kind, pk in outcomes if pk is not None}
+    created = {row: pk for row, kind, pk in outcomes if kind == "new"}
     refs = backup.backup_refs(parsed.contacts, decided)
     backup.backup_introductions_link(parsed.contacts, decided, refs)
-    report.interactions_created += backup.backup_interactions_add(
+    backup.backup_schedule_set(parsed.contacts, created)
+    backup.backup_past_roles_add(parsed.contacts, decided)
+    added, interactions = backup.backup_interactions_add(
         owner=owner, items=parsed.interactions, refs=refs, errors=report.errors
     )
+    report.interactions_created += added
     report.reminders_created += backup.backup_reminders_add(
-        owner=owner, items=parsed.reminders, refs=refs, errors=report.errors
+        owner=owner, items=parsed.reminders, refs=refs, interactions=interactions, errors=report.errors
+    )
+    backup.backup_not_duplicates_add(
+        owner=owner, items=parsed.not_duplicates, refs=refs, errors=report.errors
     )
     if decided:
         reminder_services.contacts_schedule_refresh(contact_ids=sorted(set(decided.values())))

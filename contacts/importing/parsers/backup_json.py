@@ -1,12 +1,16 @@
-"""The Keepwarm JSON backup (DESIGN.md): contacts, interactions and reminders.
+"""The Keepwarm JSON backup (DESIGN.md): the whole account.
 
-Ids in the file are file-local references. Row numbers are positions in each list
-(1-based), prefixed by the list's name in messages.
+Version 1 holds contacts, interactions and reminders; version 2 adds the profile's
+settings, each tag with its cadence, past roles, interaction topics, the follow-up a
+reminder comes from, and the pairs marked "not the same person". Ids in the file are
+file-local references. Row numbers are positions in each list (1-based), prefixed by
+the list's name in messages. Settings are checked where they are restored (by the
+settings page's own form), not here.
 """
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from contacts.models import CONTACT_TEXT_FIELDS, Exchange, InteractionKind, Network, Relationship, TieStrength
 from crm.querystring import MAX_INT, NUL
@@ -15,12 +19,19 @@ from reminders.models import ReminderKind, ReminderStatus
 from ..errors import ImportFormatError, RowError
 from .common import LABELS, BadValue, add_value, clean, new_row, optional_date, parse_birthday, parse_date
 
+VERSIONS = (1, 2)
+VERSION = 2  # what exports write
+
 
 @dataclass
 class Backup:
+    version: int = VERSION
+    settings: dict | None = None  # as in the file: the settings form checks it on restore
+    tags: list[dict | RowError] = field(default_factory=list)
     contacts: list[dict | RowError] = field(default_factory=list)
     interactions: list[dict | RowError] = field(default_factory=list)
     reminders: list[dict | RowError] = field(default_factory=list)
+    not_duplicates: list[dict | RowError] = field(default_factory=list)
 
 
 def is_backup(text: str) -> bool:
@@ -75,6 +86,70 @@ def _choice(item: dict, key: str, choices: type, default: str | None) -> str | N
     return value
 
 
+def _cadence(item: dict, key: str = "checkin_cadence_months") -> int | None:
+    value = item.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 60):
+        raise BadValue(f"{key} must be null or a whole number from 0 to 60")
+    return value
+
+
+def _moment(item: dict, key: str) -> datetime | None:
+    """An ISO date-time with its time zone (`created_at`, `completed_at`), or None."""
+    if not item.get(key):
+        return None
+    raw = _text(item, key)
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadValue(f"{key} “{raw[:40]}” is not an ISO date-time") from None
+    if moment.tzinfo is None or not 1900 <= moment.year <= 2100:
+        raise BadValue(f"{key} “{raw[:40]}” needs a time zone and a sensible year")
+    return moment
+
+
+def _date(item: dict, key: str) -> date | None:
+    return parse_date(_text(item, key), what=key)
+
+
+def _list(item: dict, key: str) -> list:
+    value = item.get(key) or []
+    if not isinstance(value, list):
+        raise BadValue(f"“{key}” must be a list")
+    return value
+
+
+def _past_role(entry: object) -> dict:
+    if not isinstance(entry, dict):
+        raise BadValue("each of “past_roles” must be an object")
+    ended_on = _date(entry, "ended_on")
+    if ended_on is None:
+        raise BadValue("a past role needs its ended_on date")
+    return {
+        "company": clean(_text(entry, "company"))[:200],
+        "title": clean(_text(entry, "title"))[:200],
+        "started_on": _date(entry, "started_on"),
+        "ended_on": ended_on,
+    }
+
+
+def _tag(index: int, item: object) -> dict:
+    if not isinstance(item, dict):
+        raise BadValue("a tag must be an object with name and checkin_cadence_months")
+    name = clean(_text(item, "name"))
+    if not name:
+        raise BadValue("a tag needs a name")
+    return {"row": index, "name": name[:64], "checkin_cadence_months": _cadence(item)}
+
+
+def _not_duplicate(index: int, item: object) -> dict:
+    if not isinstance(item, list) or len(item) != 2:
+        raise BadValue("a pair must be a list of two contact ids")
+    first, second = (_ref({"id": ref}, "id") for ref in item)
+    if first is None or second is None or first == second:
+        raise BadValue("a pair must name two different contacts")
+    return {"row": index, "refs": (first, second)}
+
+
 def _contact(index: int, item: object) -> dict:
     if not isinstance(item, dict):
         raise BadValue("a contact must be an object")
@@ -106,19 +181,20 @@ def _contact(index: int, item: object) -> dict:
         raise BadValue("“tags” must be a list of names")
     names = [clean(_scalar(t, "each of “tags”")) for t in tags if t is not None]
     row["tags"] = [name for name in names if name]
-    cadence = item.get("checkin_cadence_months")
-    if cadence is not None and (
-        not isinstance(cadence, int) or isinstance(cadence, bool) or not 0 <= cadence <= 60
-    ):
-        raise BadValue("checkin_cadence_months must be null or a whole number from 0 to 60")
-    created_at = None
-    if item.get("created_at"):
+    cadence = _cadence(item)
+    created_at = _moment(item, "created_at")
+    row["past_roles"] = []
+    for number, entry in enumerate(_list(item, "past_roles"), start=1):
         try:
-            created_at = datetime.fromisoformat(_text(item, "created_at"))
-        except ValueError:
-            raise BadValue(f"created_at “{item.get('created_at')}” is not an ISO date-time") from None
-        if created_at.tzinfo is None or not 1900 <= created_at.year <= 2100:
-            raise BadValue(f"created_at “{item.get('created_at')}” needs a time zone and a sensible year")
+            row["past_roles"].append(_past_role(entry))
+        except BadValue as exc:  # the contact imports; that one role does not
+            row.setdefault("warnings", []).append(f"past role {number}: {exc}; imported without it")
+    # The contact's own schedule facts (version 2): a staggered first check-in, a
+    # "not now" on the reconnect list. Set on the contacts this file creates only.
+    row["schedule"] = {
+        "first_check_in_on": _date(item, "first_check_in_on"),
+        "reconnect_hidden_until": _date(item, "reconnect_hidden_until"),
+    }
     row["extras"] = {
         "relationship": _choice(item, "relationship", Relationship, Relationship.OTHER),
         "network": _choice(item, "network", Network, Network.OPERATIONAL),
@@ -147,9 +223,11 @@ def _interaction(index: int, item: object) -> dict:
         "contact_refs": refs,
         "occurred_on": occurred_on,
         "kind": _choice(item, "kind", InteractionKind, InteractionKind.OTHER),
+        "ref": _ref(item, "id"),
         "summary": _text(item, "summary"),
+        "topics": clean(_text(item, "topics"))[:300],
         "exchange": _choice(item, "exchange", Exchange, None),
-        "follow_up_on": parse_date(_text(item, "follow_up_on"), what="follow_up_on"),
+        "follow_up_on": _date(item, "follow_up_on"),
     }
 
 
@@ -168,7 +246,10 @@ def _reminder(index: int, item: object) -> dict:
         "kind": kind,
         "due_on": due_on,
         "status": _choice(item, "status", ReminderStatus, ReminderStatus.OPEN),
-        "snoozed_until": parse_date(_text(item, "snoozed_until"), what="snoozed_until"),
+        "snoozed_until": _date(item, "snoozed_until"),
+        "interaction_ref": _ref(item, "interaction_id"),
+        "detail": _text(item, "detail")[:255],
+        "completed_at": _moment(item, "completed_at"),
     }
 
 
@@ -186,12 +267,21 @@ def parse(text: str) -> Backup:
         raise ImportFormatError(f"The file is not valid JSON ({reason}).") from None
     if not isinstance(document, dict) or document.get("format") != "keepwarm-backup":
         raise ImportFormatError('This JSON file is not a Keepwarm backup (no "format": "keepwarm-backup").')
-    if document.get("version") != 1:
-        raise ImportFormatError(
-            f"Unsupported backup version {document.get('version')!r} (this version reads 1)."
-        )
-    backup = Backup()
-    for key, build in (("contacts", _contact), ("interactions", _interaction), ("reminders", _reminder)):
+    version = document.get("version")
+    if isinstance(version, bool) or version not in VERSIONS:
+        shown = json.dumps(version, ensure_ascii=False, default=str)[:40]
+        raise ImportFormatError(f"Unsupported backup version {shown} (this version reads 1 and 2).")
+    settings = document.get("settings")
+    if settings is not None and not isinstance(settings, dict):
+        raise ImportFormatError('"settings" in the backup must be an object.')
+    backup = Backup(version=version, settings=settings)
+    for key, build, what in (
+        ("tags", _tag, "tag"),
+        ("contacts", _contact, "contact"),
+        ("interactions", _interaction, "interaction"),
+        ("reminders", _reminder, "reminder"),
+        ("not_duplicates", _not_duplicate, "not-duplicate pair"),
+    ):
         items = document.get(key) or []
         if not isinstance(items, list):
             raise ImportFormatError(f'"{key}" in the backup must be a list.')
@@ -200,5 +290,5 @@ def parse(text: str) -> Backup:
             try:
                 target.append(build(index, item))
             except BadValue as exc:
-                target.append(RowError(index, f"{key[:-1]} {index}: {exc}"))
+                target.append(RowError(index, f"{what} {index}: {exc}"))
     return backup
