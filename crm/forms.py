@@ -125,3 +125,23 @@ class ProfileForm(forms.ModelForm):
             user.email = self.cleaned_data["email"]
             user.save(update_fields=["email"])
         return profile
+
+
+class AccountDeleteForm(forms.Form):
+    """Closing the account: the password says it is really the owner, and that they mean it."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password; nothing was deleted.")
+        return password

@@ -3,7 +3,7 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -17,7 +17,8 @@ from reminders import focus
 from reminders import selectors as reminder_selectors
 from reminders import services as reminder_services
 
-from .forms import ProfileForm, SignupForm
+from . import accounts
+from .forms import AccountDeleteForm, ProfileForm, SignupForm
 from .models import JobRun
 from .security import healthz_details_allowed
 
@@ -89,6 +90,22 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "timezones": sorted(available_timezones()),
             "has_contacts": contact_selectors.has_contacts(owner=request.user),
         },
+    )
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Close the account: a page that says what goes (and offers the backup first), one confirmed POST."""
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        username = request.user.get_username()
+        accounts.account_delete(request.user)
+        logout(request)
+        log.info("account deleted: %s", username)
+        messages.success(request, "Your account and everything in it have been deleted.")
+        return redirect("login")
+    return render(
+        request, "crm/account_delete.html", {"form": form, "size": accounts.account_size(request.user)}
     )
 
 

@@ -247,6 +247,8 @@ def test_every_page_runs_under_the_csp_without_a_violation(
     page.wait_for_timeout(300)  # the email in its iframe
     watch.collect()
     watch.visit(f"{url}/accounts/password/")
+    watch.visit(f"{url}/accounts/delete/")
+    screenshot(page, "account-delete")
     watch.visit(f"{url}/admin/")
     watch.visit(f"{url}/admin/contacts/contact/")
     watch.visit(f"{url}/admin/contacts/contact/{people['ada'].pk}/change/")
