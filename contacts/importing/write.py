@@ -151,6 +151,7 @@ class ChunkWriter:
         by_fields: dict[frozenset[str], list[Contact]] = {}
         for contact, fields in plan.updated.values():
             if fields:
+                contact.updated_at = self.now  # bulk_update skips auto_now: stamp it here
                 by_fields.setdefault(frozenset(fields), []).append(contact)
         for fields, contacts in by_fields.items():
             Contact.objects.bulk_update(contacts, sorted(fields | {"updated_at"}), batch_size=500)
