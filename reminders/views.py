@@ -9,11 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import condition, require_POST
 
 from contacts import services as contact_services
-from crm.models import Profile
-from crm.querystring import has_nul
 
 from . import calendar, selectors, services
 from .forms import DoneLogForm, SnoozeForm
@@ -124,17 +122,36 @@ def reminder_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The private feed: the token is the only credential, a wrong one is a 404."""
-    if not token or has_nul(token):  # a NUL cannot be compared on PostgreSQL: no such token
-        raise Http404("No such calendar.")
-    profile = Profile.objects.select_related("user").filter(calendar_token=token).first()
+    """The private feed: the token is the only credential, a wrong one is a 404 (not counted).
+
+    Then the token's fetch is counted (429 beyond the limit), and the feed answers
+    304 when the client's ETag / Last-Modified still hold (reminders/calendar.py).
+    """
+    profile = calendar.calendar_feed_profile(token)
     if profile is None:
         raise Http404("No such calendar.")
-    response = HttpResponse(
-        calendar.calendar_feed_build(user=profile.user), content_type="text/calendar; charset=utf-8"
-    )
+    wait = calendar.calendar_feed_throttle(token)
+    if wait is not None:
+        response = HttpResponse(
+            "Too many fetches of this calendar; try again later.\n",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(wait)
+        return response
+    response = _calendar_feed_answer(request, calendar.calendar_feed_state(profile))
+    response["Cache-Control"] = calendar.FEED_CACHE_CONTROL
+    return response
+
+
+@condition(
+    etag_func=lambda request, state: state.validator,
+    last_modified_func=lambda request, state: state.last_modified,
+)
+def _calendar_feed_answer(request: HttpRequest, state: calendar.FeedState) -> HttpResponse:
+    """Only reached when the client's copy is stale: `condition` answers 304 otherwise."""
+    response = HttpResponse(calendar.calendar_feed_body(state), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="keepwarm.ics"'
-    response["Cache-Control"] = "private, max-age=900"
     return response
 
 

@@ -1,13 +1,27 @@
 """The ICS feed: parsed back with the icalendar package."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from contacts.tests.factories import make_contact, make_reminder
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings, request):
+    """A cache of this test's own: feed bodies and fetch counters never leak between tests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+    cache.clear()
 
 
 def feed(client, user) -> Calendar:
@@ -31,14 +45,16 @@ def test_feed_has_birthdays_anniversaries_and_open_reminders(client, alice):
     worker = make_contact(
         owner=alice, first_name="Grace", last_name="Hopper", company="Navy", started_on=date(2020, 3, 1)
     )
-    make_reminder(contact=ada, kind="check_in", due_on=date(2026, 12, 1))
-    make_reminder(contact=ada, kind="follow_up", due_on=date(2026, 11, 1), status="done")
+    # Dated around today: the feed shows single-day events from 30 days ago to 12 months ahead.
+    today = timezone.localdate()
+    make_reminder(contact=ada, kind="check_in", due_on=today + timedelta(days=5))
+    make_reminder(contact=ada, kind="follow_up", due_on=today - timedelta(days=25), status="done")
     make_reminder(
         contact=worker,
         kind="job_change",
-        due_on=date(2026, 11, 20),
+        due_on=today - timedelta(days=6),
         status="snoozed",
-        snoozed_until=date(2026, 11, 25),
+        snoozed_until=today + timedelta(days=2),
     )
     make_contact(owner=alice, first_name="Gone", birthday_month=1, birthday_day=1, archived=True)
     cal = feed(client, alice)
@@ -55,7 +71,10 @@ def test_feed_has_birthdays_anniversaries_and_open_reminders(client, alice):
     assert anniversary.decoded("DTSTART") == date(2021, 3, 1)
     assert "Navy" in str(anniversary["SUMMARY"])
     reminders = [e for uid, e in found.items() if uid.startswith("reminder-")]
-    assert sorted(e.decoded("DTSTART") for e in reminders) == [date(2026, 11, 25), date(2026, 12, 1)]
+    assert sorted(e.decoded("DTSTART") for e in reminders) == [
+        today + timedelta(days=2),
+        today + timedelta(days=5),
+    ]
     assert not any("Gone" in str(e["SUMMARY"]) for e in found.values())
     for event in found.values():
         assert event["DTSTAMP"] and isinstance(event.decoded("DTSTART"), date)
@@ -96,6 +115,7 @@ def test_regenerate_needs_a_post(client, alice):
 def test_feed_query_count_is_fixed(client, alice, count, django_assert_num_queries):
     for _ in range(count):
         contact = make_contact(owner=alice, birthday_month=3, birthday_day=3, started_on=date(2020, 1, 1))
-        make_reminder(contact=contact, kind="check_in", due_on=date(2026, 12, 1))
-    with django_assert_num_queries(3):  # profile, contacts, reminders
+        make_reminder(contact=contact, kind="check_in", due_on=timezone.localdate())
+    # A first fetch builds: profile, the validator's two aggregates, contacts, reminders.
+    with django_assert_num_queries(5):
         client.get(reverse("calendar_feed", args=[alice.profile.calendar_token]))
