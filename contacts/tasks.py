@@ -23,13 +23,19 @@ def import_job_run_task(self, job_id: int) -> None:
         raise self.retry(countdown=wait)
 
 
+def import_job_send(job_id: int) -> None:
+    """Send one job's task (the import page and the sweeper). Raises when the broker is unreachable,
+    after one quick retry, not kombu's default three: a web request must not hang on a dead broker."""
+    import_job_run_task.apply_async(args=(job_id,), retry=True, retry_policy={"max_retries": 1})
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_jobs_sweep_task() -> list[int]:
     """Beat, every few minutes: send again the task of import jobs left queued or whose worker died."""
     sent = []
     for job_id in import_jobs_take_stuck():
         try:
-            import_job_run_task.apply_async(args=(job_id,), retry=True, retry_policy={"max_retries": 1})
+            import_job_send(job_id)
         except Exception as error:  # noqa: BLE001 - the broker went away again: the next sweep retries
             log.warning("import sweeper: job %s could not be sent (%s)", job_id, error)
             continue

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import ImportJob, ImportStatus
-from contacts.tasks import import_job_run_task
+from contacts.tasks import import_job_send
 
 from .job_run import QUEUED, QUEUED_RESEND, import_jobs_take_stuck, progress_key
 
@@ -61,8 +61,7 @@ def import_job_confirm(*, job: ImportJob, fmt: str) -> bool:
 def import_job_enqueue(job_id: int) -> bool:
     """Send the job's task. False (logged, the job marked WAITING) when the broker is unreachable."""
     try:
-        # One quick retry, not kombu's default three: a web request must not hang on a dead broker.
-        import_job_run_task.apply_async(args=(job_id,), retry=True, retry_policy={"max_retries": 1})
+        import_job_send(job_id)
     except Exception as error:  # noqa: BLE001 - kombu/redis/OS errors alike: the sweeper sends it later
         log.warning("import job %s: the task could not be sent (%s); the sweeper will retry", job_id, error)
         # Due for the very next sweep.
