@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.csp.KeepwarmCSPMiddleware",  # django-csp's CSPMiddleware (crm/csp.py)
     "crm.middleware.UserTimezoneMiddleware",
+    "crm.middleware.DatabaseUnavailableMiddleware",  # a lost database connection: a 503, nothing saved
     # Last, as django-axes asks: answers a locked-out sign-in with its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -159,7 +160,9 @@ HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN")
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections live a minute; each request checks a reused one first (CONN_HEALTH_CHECKS),
+    # so after a PostgreSQL restart the next request reconnects instead of failing.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
