@@ -20,6 +20,7 @@ from contacts.duplicates import (
     not_duplicate_unmark,
 )
 from contacts.models import Contact
+from crm.querystring import MAX_INT
 
 
 @login_required
@@ -32,6 +33,8 @@ def _pair_names(request: HttpRequest, pk: int, other_pk: int) -> str:
     """'Ada Lovelace and Ada King' for two of the user's contacts; 404 otherwise."""
     if pk == other_pk:
         raise Http404("A pair needs two different contacts.")
+    if max(pk, other_pk) > MAX_INT:  # <int:> takes any length; no id is that big
+        raise Http404("No such pair.")
     people = list(
         Contact.objects.filter(owner=request.user, pk__in=(pk, other_pk)).only("first_name", "last_name")
     )

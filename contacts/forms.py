@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from crm.querystring import plain_int
 from reminders.warmth import BAND_LABELS, BANDS
 
 from .models import (
@@ -89,10 +90,38 @@ class IdListField(forms.Field):
             return []
         if not isinstance(value, list | tuple):
             value = [value]
-        try:
-            return sorted({int(v) for v in value})
-        except (TypeError, ValueError) as exc:
-            raise forms.ValidationError("Invalid selection.") from exc
+        ids = {plain_int(v, minimum=1) if isinstance(v, str) else None for v in value}
+        if None in ids:  # not ASCII digits, or beyond any id ("²", 10**30): never sent to the database
+            raise forms.ValidationError("Invalid selection.")
+        return sorted(ids)
+
+
+def _is_id(value: object) -> bool:
+    """A contact id as a form posts it: a model, an int, or ASCII digits within range (`plain_int`)."""
+    return isinstance(value, Contact | int) or plain_int(str(value), minimum=1) is not None
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    """One of the owner's contacts by id; a value that is no id is an invalid choice, not a query."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _is_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return super().to_python(value)
+
+
+class ContactsChoiceField(forms.ModelMultipleChoiceField):
+    """Several of the owner's contacts by id; a value that is no id is refused before any query."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not _is_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
 
 
 class BulkActionForm(forms.Form):
@@ -177,6 +206,7 @@ class ContactForm(forms.ModelForm):
         model = Contact
         # Archiving has its own button; everything else a person edits is here.
         fields = tuple(name for name in CONTACT_FIELDS if name != "archived")
+        field_classes = {"introduced_by": ContactChoiceField}
         labels = {"linkedin_url": "LinkedIn URL", "started_on": "Started current role on"}
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -323,10 +353,10 @@ class ContactPicker(forms.SelectMultiple):
             value = [value] if value not in (None, "") else []
         ids = []
         for item in value:
-            try:
-                ids.append(int(getattr(item, "pk", item)))
-            except (TypeError, ValueError):
-                continue
+            pk = getattr(item, "pk", item)
+            pk = pk if isinstance(pk, int) else plain_int(pk, minimum=1)
+            if pk is not None:
+                ids.append(pk)
         chosen = []
         if ids:
             people = Contact.objects.filter(owner_id=self.owner_id, pk__in=ids).only(
@@ -365,7 +395,7 @@ class ContactPickerSingle(ContactPicker):
 
 
 class InteractionForm(forms.ModelForm):
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = ContactsChoiceField(
         queryset=Contact.objects.none(),
         label="With",
         error_messages={

@@ -7,10 +7,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.querystring import safe_next
 from reminders import rules
 
 from . import selectors, services
-from .views import _is_htmx, _page_number, _safe_next
+from .views import _is_htmx, _page_number
 
 SNOOZE_MONTHS = 3
 NOT_NOW_MONTHS = 12
@@ -46,7 +47,7 @@ def _hide(request: HttpRequest, pk: int, *, months: int, said: str) -> HttpRespo
     if _is_htmx(request):
         return HttpResponse("")
     messages.success(request, f"{contact.full_name}: {said} until {until:%-d %b %Y}.")
-    return redirect(_safe_next(request, "/reconnect/"))
+    return redirect(safe_next(request, "/reconnect/"))
 
 
 @login_required

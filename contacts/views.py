@@ -9,11 +9,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from crm.querystring import query_int, query_ints, query_text
+from crm.querystring import query_int, query_ints, query_text, safe_next
 from reminders import selectors as reminder_selectors
 
 from . import selectors, services
@@ -35,13 +34,6 @@ MAX_OFFSET = 10_000_000
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 def _post_only(request: HttpRequest) -> HttpResponse | None:
@@ -98,7 +90,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def contact_bulk(request: HttpRequest) -> HttpResponse:
     """One endpoint for every bulk action; ids that are not the user's are ignored."""
-    back = _safe_next(request, reverse("contacts:list"))
+    back = safe_next(request, reverse("contacts:list"))
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -209,7 +201,7 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if not _is_htmx(request):
             messages.success(request, "Interaction logged.")
-            return redirect(_safe_next(request, contact.get_absolute_url()))
+            return redirect(safe_next(request, contact.get_absolute_url()))
         # The facts card (last talked, next check-in) and the reminders change too:
         # they ride along as out-of-band swaps.
         contact = selectors.contact_detail(owner=request.user, pk=pk)
@@ -294,7 +286,7 @@ def contact_archive(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{contact.full_name} archived: no more reminders for them.")
     else:
         messages.success(request, f"{contact.full_name} is back in your active contacts.")
-    return redirect(_safe_next(request, contact.get_absolute_url()))
+    return redirect(safe_next(request, contact.get_absolute_url()))
 
 
 @login_required
@@ -321,7 +313,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
     interaction = selectors.interaction_get_for_user(owner=request.user, pk=pk)
     people = list(interaction.contacts.all())
-    back = _safe_next(request, people[0].get_absolute_url() if people else reverse("contacts:list"))
+    back = safe_next(request, people[0].get_absolute_url() if people else reverse("contacts:list"))
     if request.method == "POST":
         form = InteractionForm(request.POST, instance=interaction, owner=request.user)
         if form.is_valid():
@@ -345,7 +337,7 @@ def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def interaction_delete(request: HttpRequest, pk: int) -> HttpResponse:
     interaction = selectors.interaction_get_for_user(owner=request.user, pk=pk)
     people = list(interaction.contacts.all())
-    back = _safe_next(request, people[0].get_absolute_url() if people else reverse("contacts:list"))
+    back = safe_next(request, people[0].get_absolute_url() if people else reverse("contacts:list"))
     if request.method == "POST":
         services.interaction_delete(interaction=interaction)
         messages.success(request, "Interaction deleted.")

@@ -11,7 +11,8 @@ One home for two rules every view needs:
 
 import re
 
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
+from django.utils.http import url_has_allowed_host_and_scheme
 
 NUL = "\x00"
 # Database ids and offsets stay far below this (a signed 64-bit integer is 9.2e18).
@@ -63,3 +64,19 @@ def query_text(query: QueryDict, key: str, *, max_length: int = 200) -> str:
 def has_nul(value: str) -> bool:
     """True when a value from the URL cannot be sent to PostgreSQL as text."""
     return NUL in value
+
+
+def safe_next(request: HttpRequest, default: str = "") -> str:
+    """The form's (or query's) `next`: a path on this site, else `default`.
+
+    Only a local path ("/contacts/?page=2") is followed: not another host, not a
+    scheme, and not a bare word, which `redirect()` would take for a URL name.
+    """
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (
+        target.startswith("/")
+        and not has_nul(target)
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    ):
+        return target
+    return default

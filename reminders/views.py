@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import condition, require_POST
 
 from contacts import services as contact_services
+from crm.querystring import safe_next
 
 from . import calendar, selectors, services
 from .forms import DoneLogForm, SnoozeForm
@@ -47,10 +47,7 @@ def _gone(request: HttpRequest, message: str, reminder: Reminder) -> HttpRespons
 
 def _back(request: HttpRequest) -> HttpResponse:
     """Back to the page the form came from (`next`, same host only), else the reminders page."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
-    return redirect(target or "reminders:list")
+    return redirect(safe_next(request) or "reminders:list")
 
 
 def _row_with_errors(request: HttpRequest, reminder: Reminder, error: str) -> HttpResponse:

@@ -1,6 +1,7 @@
 """Shared by the fuzz tests: how many examples a run takes, and the import preview page."""
 
 import os
+from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
@@ -8,6 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, settings
 
 from contacts.models import ImportJob
+from contacts.tests.factories import make_contact, make_interaction, make_reminder, make_tag
 
 # `make test`: a short run of each target; `make fuzz` (HYPOTHESIS_PROFILE=fuzz, registered in
 # the root conftest.py) takes the profile's 10,000 examples per target.
@@ -44,3 +46,16 @@ def preview_page():
         return client.get(url, {"format": fmt} if fmt != "auto" else {})
 
     return get
+
+
+@pytest.fixture
+def owner_data(alice):
+    """A few of everything, so that lists, pages and pickers have rows to show."""
+    tag = make_tag(owner=alice, name="investors", checkin_cadence_months=1)
+    ada = make_contact(owner=alice, first_name="Ada", emails=["ada@example.org"], tags=[tag])
+    charles = make_contact(
+        owner=alice, first_name="Charles", introduced_by=ada, birthday_month=2, birthday_day=29
+    )
+    make_interaction(contacts=[ada, charles], occurred_on=date(2026, 9, 15), follow_up_on=date(2026, 9, 17))
+    make_reminder(contact=ada)
+    return alice

@@ -178,3 +178,58 @@ def test_backup_with_a_number_of_5000_digits_is_a_format_error(alice):
     with pytest.raises(ImportFormatError, match="not valid JSON"):
         import_run(owner=alice, text=text)
     assert not Contact.objects.filter(owner=alice).exists()
+
+
+# Found by POSTing nasty forms (tests/fuzz/test_fuzz_posts.py).
+HUGE = str(10**25)
+
+
+def test_a_next_that_is_a_bare_word_is_not_followed(alice_client, alice):
+    """redirect("a b") took it for a URL name: NoReverseMatch, a 500."""
+    from contacts.tests.factories import make_reminder
+
+    reminder = make_reminder(contact=make_contact(owner=alice))
+    response = alice_client.post(f"/reminders/{reminder.pk}/done/", {"next": "a b"})
+    assert response.status_code == 302 and response["Location"] == "/reminders/"
+    response = alice_client.post(
+        "/contacts/bulk/", {"action": "archive", "ids": [reminder.contact_id], "next": "x"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/contacts/"
+
+
+@pytest.mark.parametrize("ids", [[HUGE], ["²"], ["٣"], ["1_0"]])
+def test_bulk_ids_that_are_no_ids_are_refused(alice_client, alice, ids):
+    contact = make_contact(owner=alice)
+    response = alice_client.post(
+        "/contacts/bulk/", {"action": "archive", "ids": [contact.pk, *ids]}, follow=True
+    )
+    assert response.status_code == 200 and "Invalid selection." in response.content.decode()
+    contact.refresh_from_db()
+    assert not contact.archived
+
+
+def test_people_and_introducer_ids_beyond_any_id_are_form_errors(alice_client, alice):
+    """A 26-digit id overflowed SQLite's integers in the picker and the choice fields."""
+    ada = make_contact(owner=alice)
+    response = alice_client.post(
+        f"/contacts/{ada.pk}/log/",
+        {"log-contacts": [HUGE], "log-occurred_on": "2026-11-01", "log-kind": "coffee"},
+    )
+    assert response.status_code == 200 and "Choose people from your contacts." in response.content.decode()
+    response = alice_client.post(
+        "/contacts/new/",
+        {
+            "first_name": "Bo",
+            "introduced_by": HUGE,
+            "relationship": "peer",
+            "network": "operational",
+            "tie_strength": "weak",
+        },
+    )
+    assert response.status_code == 200 and "Choose someone from your contacts." in response.content.decode()
+
+
+def test_a_duplicate_pair_beyond_any_id_is_404(alice_client, alice):
+    ada = make_contact(owner=alice)
+    response = alice_client.post(f"/contacts/duplicates/{HUGE}/{ada.pk}/not-duplicate/")
+    assert response.status_code == 404

@@ -5,7 +5,6 @@ later is fuzzed too. Query values: NUL bytes, non-ASCII digits ("²", "٣"), hug
 negative and fractional numbers, very long strings, repeated keys, and any text.
 """
 
-from datetime import date
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -13,7 +12,6 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contacts.tests.factories import make_contact, make_interaction, make_reminder, make_tag
 from tests.test_isolation import all_routes, factory_for
 
 from .conftest import fuzz_settings
@@ -85,19 +83,6 @@ path_text = st.one_of(st.sampled_from([v for v in NASTY if v]), st.text(min_size
 # GET routes that are not pages of this user's data.
 SKIP = {"logout": "a GET would end the session (and is refused: POST only)"}
 ROUTES = [r for r in all_routes() if r.name and r.name not in SKIP]
-
-
-@pytest.fixture
-def owner_data(alice):
-    """A few of everything, so that lists, pages and pickers have rows to show."""
-    tag = make_tag(owner=alice, name="investors", checkin_cadence_months=1)
-    ada = make_contact(owner=alice, first_name="Ada", emails=["ada@example.org"], tags=[tag])
-    charles = make_contact(
-        owner=alice, first_name="Charles", introduced_by=ada, birthday_month=2, birthday_day=29
-    )
-    make_interaction(contacts=[ada, charles], occurred_on=date(2026, 9, 15), follow_up_on=date(2026, 9, 17))
-    make_reminder(contact=ada)
-    return alice
 
 
 def path_for(route, owner, data) -> str:
