@@ -265,15 +265,22 @@ def digest_send_all(
     day, no email) counts as skipped.
     """
     digest_job_started(now=now)
-    due = selectors.users_due_for_digest(now=now, date=date)
+    # With a date: that day's digest to everyone due one. Without: the hourly rule, owed hours included.
+    due_at = (
+        {now: selectors.users_due_for_digest(now=now, date=date)}
+        if date
+        else selectors.users_due_for_digest_catching_up(now=now)
+    )
     total = BatchResult()
-    if user_ids is not None:
-        wanted = set(user_ids)
-        due = [uid for uid in due if uid in wanted]
-        total.skipped += len(wanted) - len(due)
+    wanted = set(user_ids) if user_ids is not None else None
     size = batch_size or BATCH_SIZE
-    for start in range(0, len(due), size):
-        total.add(digest_send_batch(user_ids=due[start : start + size], now=now, date=date))
+    for at, due in due_at.items():
+        if wanted is not None:
+            due = [uid for uid in due if uid in wanted]
+        for start in range(0, len(due), size):
+            total.add(digest_send_batch(user_ids=due[start : start + size], now=at, date=date))
+    if wanted is not None:
+        total.skipped += len(wanted) - sum(1 for due in due_at.values() for uid in due if uid in wanted)
     digest_job_finished(summary=total.summary)
     return total
 
@@ -282,7 +289,8 @@ def digest_send_all(
 def digest_fan_out(
     *, enqueue_batch: Callable[[list[int], str], object], now: dt.datetime, batch_size: int | None = None
 ) -> str:
-    """The hourly job: queue one batch per `batch_size` users due at `now`.
+    """The hourly job: queue one batch per `batch_size` users due at `now`, and for those an
+    earlier hour still owes a digest (`selectors.DIGEST_CATCH_UP_HOURS`), batches of their own.
 
     `enqueue_batch(user_ids, now_iso)` queues one batch (the batch task's `.delay`),
     called after this transaction commits; `now` travels with the batch, so a batch
@@ -290,12 +298,16 @@ def digest_fan_out(
     summary it records for /healthz ("queued=N batches=M").
     """
     digest_job_started(now=now)
-    due = selectors.users_due_for_digest(now=now)
     size = batch_size or BATCH_SIZE
-    batches = [due[start : start + size] for start in range(0, len(due), size)]
-    for batch in batches:
-        transaction.on_commit(partial(enqueue_batch, batch, now.isoformat()))
-    summary = f"queued={len(due)} batches={len(batches)}"
+    queued = batches = 0
+    for at, due in selectors.users_due_for_digest_catching_up(
+        now=now
+    ).items():  # this hour's users, then any an earlier hour owes
+        for start in range(0, len(due), size):
+            transaction.on_commit(partial(enqueue_batch, due[start : start + size], at.isoformat()))
+            batches += 1
+        queued += len(due)
+    summary = f"queued={queued} batches={batches}"
     digest_job_finished(summary=summary)
     return summary
 

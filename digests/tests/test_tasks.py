@@ -32,7 +32,7 @@ def test_the_hourly_task_fans_out_one_task_per_batch_after_commit(
     users = [make_user(f"u{n}") for n in range(3)]
     for user in users:
         make_network(user)
-    make_user("paris", tz="Europe/Paris")  # 09:10 there: not their hour
+    make_user("tokyo", tz="Asia/Tokyo")  # 17:10 there: not their hour, nor one a lost tick owes
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         summary = tasks.digest_fan_out_task(NOW.isoformat())
@@ -46,6 +46,46 @@ def test_the_hourly_task_fans_out_one_task_per_batch_after_commit(
         tasks.digest_send_batch_task(*cb.args)
     assert sorted(smtp_server.recipients()) == ["u0@example.com", "u1@example.com", "u2@example.com"]
     assert DigestLog.objects.filter(period="2027-02-25", sent_at__isnull=False).count() == 3
+
+
+def test_the_hour_after_a_lost_tick_sends_what_it_owed_with_its_period(
+    db, smtp_server, django_capture_on_commit_callbacks
+):
+    """The broker was down at 07:10 UTC: Paris's 08:00 digests (07:10 UTC) go out at 08:10 UTC,
+    as 07:10's batch; Lisbon's (due 08:10) as usual; London served at 07:10 is not sent again;
+    Kyiv, due 05:10 UTC, is beyond the catch-up window."""
+    paris = make_user("paris", tz="Europe/Paris")
+    london = make_user("london", tz="Europe/London")  # 08:00 London = 08:10 UTC: due now
+    served = make_user("served", tz="Europe/Paris")
+    kyiv = make_user("kyiv", tz="Europe/Kyiv")  # 08:00 Kyiv = 06:00 UTC: 2 h 10 ago, still owed
+    far = make_user("far", tz="Asia/Dubai")  # 08:00 Dubai = 04:00 UTC: beyond the window
+    for user in (paris, london, served, kyiv, far):
+        make_network(user)
+    earlier = NOW - dt.timedelta(hours=1)
+    DigestLog.objects.create(user=served, period="2027-02-25", sent_at=earlier)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        summary = tasks.digest_fan_out_task(NOW.isoformat())
+
+    assert summary == "queued=3 batches=3"
+    batches = {cb.args[1]: cb.args[0] for cb in callbacks}
+    assert batches == {
+        NOW.isoformat(): [london.pk],
+        earlier.isoformat(): [paris.pk],
+        (NOW - dt.timedelta(hours=2)).isoformat(): [kyiv.pk],
+    }
+    for cb in callbacks:
+        tasks.digest_send_batch_task(*cb.args)
+    assert sorted(smtp_server.recipients()) == ["kyiv@example.com", "london@example.com", "paris@example.com"]
+    assert set(DigestLog.objects.filter(sent_at__isnull=False).values_list("user__username", "period")) == {
+        ("paris", "2027-02-25"),
+        ("london", "2027-02-25"),
+        ("served", "2027-02-25"),
+        ("kyiv", "2027-02-25"),
+    }
+    # and the next hour sends nobody again
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert tasks.digest_fan_out_task((NOW + dt.timedelta(hours=1)).isoformat()) == "queued=0 batches=0"
 
 
 def test_a_duplicate_beat_sends_each_digest_once(db, smtp_server, django_capture_on_commit_callbacks):
