@@ -1,4 +1,5 @@
-"""A real `celery worker` killed with SIGKILL in the middle of an import (real Redis broker).
+"""A real `celery worker` killed with SIGKILL in the middle of an import (real Redis broker),
+on SQLite and on PostgreSQL (a scratch database of its own).
 
 The worker (with its embedded beat, sweeping every SWEEP s) runs an import of ROWS
 rows that stops after its first chunk until the test creates a file, with the job's
@@ -94,9 +95,43 @@ def broker_url(redis_url):
     client.close()
 
 
-def _row(db_path, sql: str):
-    with sqlite3.connect(db_path, timeout=30) as conn:
-        return conn.execute(sql).fetchone()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """(the worker's environment for it, a function running one SQL query and returning its row).
+
+    Each database in its own pass of `make test` (the test's own database, not the pass's).
+    """
+    from django.db import connection
+
+    if request.param != connection.vendor:
+        pytest.skip(f"runs in the {request.param} pass")
+    if request.param == "sqlite":
+        path = tmp_path / "worker.sqlite3"
+
+        def row(sql: str):
+            with sqlite3.connect(path, timeout=30) as conn:
+                return conn.execute(sql).fetchone()
+
+        yield {"SQLITE_PATH": str(path)}, row
+        return
+    import psycopg
+
+    postgres_url = request.getfixturevalue("postgres_url")
+    name = f"kw_worker_killed_{os.getpid()}"
+    admin = psycopg.connect(postgres_url, autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = urlparse(postgres_url)._replace(path=f"/{name}").geturl()
+
+    def row(sql: str):
+        with psycopg.connect(url, autocommit=True) as conn:
+            return conn.execute(sql).fetchone()
+
+    try:
+        yield {"DATABASE_URL": url}, row
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 def _start_worker(env, log_path) -> subprocess.Popen:
@@ -137,11 +172,11 @@ def _lines(path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
-def test_sigkilled_worker_import_finishes_once_after_the_lease(broker_url, tmp_path):
-    db_path = tmp_path / "worker.sqlite3"
+def test_sigkilled_worker_import_finishes_once_after_the_lease(broker_url, database, tmp_path):
+    database_env, row = database
     runs = tmp_path / "runs.log"
     env = child_env(
-        SQLITE_PATH=str(db_path),
+        **database_env,
         CELERY_BROKER_URL=broker_url,
         KEEPWARM_VAR_DIR=str(tmp_path / "var"),
         KW_TEST_RUNS=str(runs),
@@ -164,20 +199,20 @@ def test_sigkilled_worker_import_finishes_once_after_the_lease(broker_url, tmp_p
         _wait_for(lambda: len(received.findall(first_log.read_text())) >= 2, 30, "the duplicate's delivery")
         time.sleep(1)
         assert [line for line in _lines(runs) if line.startswith("start")] == [_lines(runs)[0]]
-        status = _row(db_path, f"SELECT status FROM contacts_importjob WHERE id = {job_id}")[0]
+        status = row(f"SELECT status FROM contacts_importjob WHERE id = {job_id}")[0]
         assert status == "running"
 
         os.killpg(first.pid, signal.SIGKILL)  # the whole worker: main process, children, beat
         killed_at = time.monotonic()
         first.wait(timeout=10)
         assert not any(line.startswith("done") for line in _lines(runs))
-        assert _row(db_path, "SELECT count(*) FROM contacts_contact")[0] == 0  # rolled back
+        assert row("SELECT count(*) FROM contacts_contact")[0] == 0  # rolled back
 
         (tmp_path / "release").touch()  # the next run goes through
         second = _start_worker(env, second_log)
         promised = LEASE + SWEEP + SLACK
         _wait_for(
-            lambda: _row(db_path, f"SELECT status FROM contacts_importjob WHERE id = {job_id}")[0] == "done",
+            lambda: row(f"SELECT status FROM contacts_importjob WHERE id = {job_id}")[0] == "done",
             promised,
             "the job to finish after the kill",
         )
@@ -191,11 +226,11 @@ def test_sigkilled_worker_import_finishes_once_after_the_lease(broker_url, tmp_p
             "done",
         ]
         assert lines[-1] == f"done {ROWS}"
-        created, status, lease = _row(
-            db_path, f"SELECT created_count, status, lease_until FROM contacts_importjob WHERE id = {job_id}"
+        created, status, lease = row(
+            f"SELECT created_count, status, lease_until FROM contacts_importjob WHERE id = {job_id}"
         )
         assert (created, status, lease) == (ROWS, "done", None)
-        assert _row(db_path, "SELECT count(*) FROM contacts_contact")[0] == ROWS
+        assert row("SELECT count(*) FROM contacts_contact")[0] == ROWS
         # Taken over once the first run's lease ran out (it was never renewed: on SQLite
         # the heartbeat waits for the import's write lock), not earlier.
         first_start, second_start = (float(line.split()[2]) for line in lines if line.startswith("start"))
