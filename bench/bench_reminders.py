@@ -128,7 +128,7 @@ def _traced_peak(fn) -> tuple[float, object]:
     return peak / 1024 / 1024, result
 
 
-def run() -> list[dict]:
+def _generation_rows() -> list[dict]:
     from contacts.models import Contact
     from reminders import services
     from reminders.models import Reminder
@@ -177,3 +177,208 @@ def run() -> list[dict]:
             "ok": refresh_s <= 10.0,
         },
     ]
+
+
+# --- Issue 14: pages that a backlog cannot slow -------------------------------------
+# One account of 10,000 contacts with 10,000+ open reminders (the real backlog of a big
+# import: years of overdue check-ins), birthdays and anniversaries all year, check-ins
+# and follow-ups due in the coming month; /reminders/ and the dashboard are requested
+# with Django's test Client (middleware, session, view, template) and timed.
+
+BACKLOG_CONTACTS = 10_000
+BACKLOG_RUNS = 20
+BACKLOG_TARGET_MS = 50.0
+BACKLOG_TARGET_KB = 200
+
+
+def backlog_seed(
+    *, username: str = "bench-backlog", contacts: int = BACKLOG_CONTACTS, today: date | None = None
+):
+    """A user with `contacts` contacts and a backlog of open reminders (bulk-created);
+    returns (user, today). Also used by the PostgreSQL measurement and the plan tests."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from contacts.models import Contact, Interaction
+    from crm.models import Profile
+    from reminders.models import Reminder
+
+    rng = random.Random(14)
+    today = today or timezone.localdate()
+    user = User.objects.create_user(username=username, password="pw-keepwarm-123")
+    Profile.objects.filter(user=user).update(timezone="UTC")
+    created = datetime(2022, 1, 1, tzinfo=UTC)
+    rows = []
+    for i in range(contacts):
+        fields = {
+            "owner": user,
+            "first_name": f"Person{i}",
+            "last_name": rng.choice(["Lovelace", "Hopper", "Turing", "Noether", "Curie"]),
+            "company": rng.choice(["Acme", "Globex", "Initech", "Umbrella", ""]),
+            "title": "Engineer",
+            "tie_strength": rng.choice(["weak", "weak", "strong"]),
+            "created_at": created + timedelta(days=rng.randrange(0, 700)),
+            "warmth": rng.randrange(0, 100),
+            "warmth_why": "last talked 7 months ago (every 3 months) · 3 interactions in 2 years",
+            "last_interaction_on": today - timedelta(days=rng.randrange(30, 900)),
+        }
+        fields["last_talked_on"] = fields["last_interaction_on"]
+        if rng.random() < 0.6:
+            fields.update(birthday_month=rng.randint(1, 12), birthday_day=rng.randint(1, 28))
+        if rng.random() < 0.4:
+            fields["started_on"] = date(2010, 1, 1) + timedelta(days=rng.randrange(0, 5000))
+        # 15 % of the people have a check-in coming this month; the rest are overdue.
+        if i % 7 == 0:
+            fields["next_check_in"] = today + timedelta(days=rng.randint(1, 30))
+        else:
+            fields["next_check_in"] = today - timedelta(days=rng.randint(1, 900))
+        rows.append(Contact(**fields))
+    people = Contact.objects.bulk_create(rows, batch_size=2000)
+    interactions = Interaction.objects.bulk_create(
+        [
+            Interaction(
+                owner=user,
+                occurred_on=today - timedelta(days=rng.randrange(1, 900)),
+                kind="coffee",
+                summary="Caught up",
+                follow_up_on=today + timedelta(days=rng.randint(1, 30)) if n % 40 == 0 else None,
+            )
+            for n in range(2 * contacts)
+        ],
+        batch_size=2000,
+    )
+    through = Interaction.contacts.through
+    through.objects.bulk_create(
+        [through(interaction_id=it.pk, contact_id=rng.choice(people).pk) for it in interactions],
+        batch_size=5000,
+    )
+    reminders = []
+    for i, contact in enumerate(people):
+        if i % 7:  # an overdue check-in, most of them open
+            status = "open" if i % 11 else rng.choice(["done", "snoozed", "dismissed"])
+            reminders.append(
+                Reminder(
+                    owner=user,
+                    contact=contact,
+                    kind="check_in",
+                    due_on=contact.next_check_in,
+                    status=status,
+                    snoozed_until=today + timedelta(days=rng.randint(-5, 20))
+                    if status == "snoozed"
+                    else None,
+                    completed_at=timezone.now() - timedelta(days=rng.randint(0, 60))
+                    if status in ("done", "dismissed")
+                    else None,
+                )
+            )
+        if contact.birthday_month and i % 3 == 0:  # birthdays missed, and a few today
+            due = today if i % 50 == 0 else today - timedelta(days=rng.randint(1, 300))
+            reminders.append(
+                Reminder(owner=user, contact=contact, kind="birthday", due_on=due, detail="turns 40")
+            )
+        if i % 25 == 0:  # follow-ups promised and never done, from an interaction
+            reminders.append(
+                Reminder(
+                    owner=user,
+                    contact=contact,
+                    kind="follow_up",
+                    due_on=today - timedelta(days=rng.randint(0, 200)),
+                    interaction=rng.choice(interactions),
+                    detail="follow up on the intro",
+                )
+            )
+        for years in range(1, 4):  # the history: closed check-ins of past years
+            if i % 2 == 0:
+                reminders.append(
+                    Reminder(
+                        owner=user,
+                        contact=contact,
+                        kind="check_in",
+                        due_on=today - timedelta(days=365 * years + 1000),
+                        status="done",
+                        completed_at=timezone.now() - timedelta(days=365 * years),
+                    )
+                )
+    Reminder.objects.bulk_create(reminders, batch_size=5000)
+    return user, today
+
+
+def _page_figures(client, url: str) -> tuple[float, int, int]:
+    """(median wall ms of BACKLOG_RUNS GETs after 2 warm-ups, HTML bytes, queries)."""
+    import statistics
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    wall = []
+    for _ in range(BACKLOG_RUNS):
+        started = time.perf_counter()
+        response = client.get(url)
+        wall.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return statistics.median(wall), len(response.content), len(ctx.captured_queries)
+
+
+def backlog_rows() -> list[dict]:
+    """The reminders page and the dashboard of a 10,000-contact account with its backlog."""
+    import os
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from reminders import focus
+    from reminders.models import Reminder
+
+    hosts = override_settings(ALLOWED_HOSTS=["testserver"])
+    hosts.enable()
+    try:
+        started = time.perf_counter()
+        user, today = backlog_seed()
+        focus.focus_pick(owner_id=user.pk, today=today)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        seeded = time.perf_counter() - started
+        n_open = Reminder.objects.filter(owner=user, status__in=["open", "snoozed"]).count()
+        n_active = Reminder.objects.active(today).filter(owner=user).count()
+        client = Client()
+        client.force_login(user)
+        rows = []
+        note = (
+            f"{BACKLOG_CONTACTS:,} contacts, {n_open:,} open reminders ({n_active:,} active), "
+            f"{connection.vendor}, seeded in {seeded:.1f} s, load {os.getloadavg()[0]:.1f}"
+        )
+        for label, url in [
+            ("reminders page /reminders/ with backlog", "/reminders/"),
+            ("dashboard / with backlog", "/"),
+        ]:
+            median_ms, size, queries = _page_figures(client, url)
+            kb = size / 1024
+            rows.append(
+                {
+                    "benchmark": f"{label} ({note}): median of {BACKLOG_RUNS}, {queries} queries",
+                    "value": f"{median_ms:.1f} ms",
+                    "target": f"≤ {BACKLOG_TARGET_MS:.0f} ms",
+                    "ok": median_ms <= BACKLOG_TARGET_MS,
+                }
+            )
+            rows.append(
+                {
+                    "benchmark": f"{label}: HTML size",
+                    "value": f"{kb:.0f} KB",
+                    "target": f"≤ {BACKLOG_TARGET_KB} KB",
+                    "ok": kb <= BACKLOG_TARGET_KB,
+                }
+            )
+        return rows
+    finally:
+        hosts.disable()
+
+
+def run() -> list[dict]:
+    return _generation_rows() + backlog_rows()
