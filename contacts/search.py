@@ -64,4 +64,27 @@ def contact_search_text(first_name: str, last_name: str, company: str, title: st
 
 def search_words(q: str, limit: int = 8) -> list[str]:
     """The folded words of a query; each must match (so "ada acme" finds Ada at Acme)."""
-    return [w for w in (fold(word) for word in q.split()[:limit]) if w]
+    return [word for word, _spellings in search_terms(q, limit)]
+
+
+def search_terms(q: str, limit: int = 8) -> list[tuple[str, tuple[str, ...]]]:
+    """`search_words`, each with the spellings an email address is searched for by.
+
+    Email addresses have no folded column: an ASCII word is looked for as folded (a
+    case-insensitive match on both databases). A word that is not ASCII ("josé",
+    "Dörte") is also looked for as typed and lower-cased, each in NFC and in NFD, since
+    an address is stored as it was given (contacts.emails) and folding would take the
+    accent off the word but not off the address.
+    """
+    terms = []
+    for typed in q.split()[:limit]:
+        word = fold(typed)
+        if not word:
+            continue
+        spellings = {word}
+        if not typed.isascii():
+            for variant in (typed, typed.lower()):
+                spellings.add(unicodedata.normalize("NFC", variant))
+                spellings.add(unicodedata.normalize("NFD", variant))
+        terms.append((word, tuple(sorted(spellings))))
+    return terms

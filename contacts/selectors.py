@@ -20,7 +20,7 @@ from reminders.models import Reminder, ReminderStatus
 from reminders.warmth import band_range
 
 from .models import Contact, ContactEmail, Interaction, Tag
-from .search import search_words
+from .search import search_terms
 
 PER_PAGE = 50
 TIMELINE_PAGE = 50
@@ -106,14 +106,16 @@ def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contac
     elif filters.archived == Archived.ONLY:
         qs = qs.filter(archived=True)
     through = Contact.tags.through
-    for word in search_words(filters.q):
+    for word, email_spellings in search_terms(filters.q):
         # Names, company and title through the folded column (accents and case off on
         # both databases, contacts.search). Emails and tags: IN (subquery) rather than a
         # correlated EXISTS, so SQLite and PostgreSQL scan them once per search, not once
-        # per contact; an email is ASCII in practice and matches the folded word.
-        email_hits = ContactEmail.objects.filter(contact__owner=owner, value__icontains=word).values(
-            "contact_id"
-        )
+        # per contact; an email matches the folded word or, for a non-ASCII word, the
+        # word as typed (search_terms: "josé" finds josé@example.com).
+        email_match = Q()
+        for spelling in email_spellings:
+            email_match |= Q(value__icontains=spelling)
+        email_hits = ContactEmail.objects.filter(email_match, contact__owner=owner).values("contact_id")
         tag_ids = Tag.objects.filter(owner=owner, name__icontains=word).values("pk")
         tag_hits = through.objects.filter(tag_id__in=tag_ids).values("contact_id")
         qs = qs.filter(Q(search_text__contains=word) | Q(pk__in=email_hits) | Q(pk__in=tag_hits))

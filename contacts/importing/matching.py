@@ -3,13 +3,17 @@
 Pure functions; index.OwnerIndex keeps one dict per key kind for the owner's contacts.
 """
 
+from contacts.emails import email_compare_key
+
 from .parsers.common import clean, normalise_linkedin
 
 __all__ = ["email_key", "linkedin_key", "name_key", "phone_key", "normalise_linkedin"]
 
 
 def email_key(value: str) -> str:
-    return clean(value).lower()
+    """Case and Unicode normalisation aside, the domain in its Unicode form
+    (contacts.emails.email_compare_key): 'José@Bücher.example' == 'jose\u0301@xn--bcher-kva.example'."""
+    return email_compare_key(clean(value))
 
 
 def linkedin_key(value: str) -> str:
