@@ -13,7 +13,8 @@ admin, and by the import's `contacts.importing.emails.email_valid`):
   UTF-8 (RFC 5321 4.5.3.1.1), 320 characters in all. The domain passes Django's check
   too and, when it is not ASCII, must convert to its ASCII form with Python's "idna"
   codec (the one Django itself uses to punycode a domain): labels of at most 63 octets,
-  no prohibited characters; nor may it hold the characters refused in the local part.
+  at most 253 in all, no prohibited characters; nor may it hold the characters refused
+  in the local part.
 
   Django does not bound an ASCII local part at 64 octets; an ASCII address keeps
   Django's answer so that no address valid before is refused now.
@@ -43,6 +44,7 @@ from django.db import models
 
 MAX_LENGTH = 320  # Django's limit (RFC 3696 errata), in characters
 MAX_LOCAL_OCTETS = 64  # RFC 5321 4.5.3.1.1, for a UTF-8 local part
+MAX_DOMAIN_OCTETS = 253  # RFC 1035 2.3.4, a host name in its ASCII form
 
 _ASCII_ATEXT = re.compile(r"[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]")
 # Non-ASCII characters a UTF-8 local part may not hold: controls (Cc), format characters
@@ -73,10 +75,10 @@ def idna_domain_valid(domain: str) -> bool:
     if any(not ch.isascii() and unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in domain):
         return False
     try:
-        domain.encode("idna")
+        ascii_form = domain.encode("idna")
     except UnicodeError:
         return False
-    return True
+    return len(ascii_form.rstrip(b".")) <= MAX_DOMAIN_OCTETS
 
 
 class InternationalEmailValidator(EmailValidator):
