@@ -100,6 +100,10 @@ class InternationalEmailValidator(EmailValidator):
         ):
             raise ValidationError(self.message, code=self.code, params={"value": value})
 
+    def __eq__(self, other):
+        # Not equal to Django's ASCII-only validator, which EmailValidator.__eq__ would say.
+        return type(other) is type(self) and super().__eq__(other)
+
 
 validate_email_address = InternationalEmailValidator()
 
