@@ -175,6 +175,10 @@ class Contact(models.Model):
     reconnect_why = models.CharField(max_length=255, blank=True, editable=False)
     # "Not now" / snoozed on the reconnect list until this date.
     reconnect_hidden_until = models.DateField(null=True, blank=True, editable=False)
+    # The user's local date the warmth and reconnect rank were computed for: both decay
+    # by the day, and `reminders.services.scores_refresh` recomputes the stale ones
+    # (NULL: never by it, e.g. a new import's) apart from the reminder job.
+    scores_on = models.DateField(null=True, blank=True, editable=False)
     # Folded name, company and title (contacts.search): what the list and the picker search.
     search_text = models.CharField(max_length=620, blank=True, editable=False)
 
@@ -201,6 +205,7 @@ class Contact(models.Model):
             models.Index(fields=["owner", "created_at"], name="contact_created_idx"),
             models.Index(fields=["owner", "warmth"], name="contact_warmth_idx"),
             models.Index(fields=["owner", "reconnect_score"], name="contact_reconnect_idx"),
+            models.Index(fields=["owner", "scores_on"], name="contact_scores_on_idx"),
             # Upcoming work anniversaries: the month/day test runs on the index entries,
             # and only the matching rows are read from the table.
             models.Index(

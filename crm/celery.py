@@ -22,6 +22,13 @@ app.conf.beat_schedule = {
         "task": "reminders.digest_tasks.send_digests_task",
         "schedule": crontab(minute=10),
     },
+    # Warmth and the reconnect rank decay by the day: the stale ones are recomputed in
+    # bounded runs (reminders.services.scores_refresh), apart from the reminder job,
+    # which reads only what is due.
+    "refresh-scores": {
+        "task": "reminders.tasks.scores_refresh_task",
+        "schedule": 600.0,
+    },
     # Import jobs left queued (the broker was down when confirmed) or running with an
     # expired lease (the worker was killed): their task is sent again.
     # contacts.importing.jobs.SWEEP_INTERVAL says the same.

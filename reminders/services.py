@@ -33,6 +33,7 @@ from crm.models import JobRun, Profile, company_key, new_calendar_token, past_co
 
 from . import focus, ranking, rules, warmth
 from .models import Reminder, ReminderKind, ReminderStatus
+from .windows import STARTED_MD, day_window, month_day_q, started_md_q
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ CHUNK_SIZE = 2000
 # Users per Celery batch task (the fan-out unit).
 USER_BATCH_SIZE = 200
 UPDATE_BATCH_SIZE = 500
+# Contacts whose warmth and rank the beat's sweep recomputes per run (every 10 minutes:
+# 7 million a day), so a run stays a few seconds whatever the deployment's size.
+SCORES_PER_SWEEP = 50_000
 
 OPEN_STATES = (ReminderStatus.OPEN, ReminderStatus.SNOOZED)
 CLOSED_STATES = (ReminderStatus.DONE, ReminderStatus.DISMISSED)
@@ -69,6 +73,7 @@ _CONTACT_FIELDS = (
     "reconnect_score",
     "reconnect_why",
     "last_talked_on",
+    "scores_on",
 )
 # The denormalised columns the schedule writes, in `Schedule`'s order.
 SCHEDULE_COLUMNS = (
@@ -79,6 +84,7 @@ SCHEDULE_COLUMNS = (
     "reconnect_score",
     "reconnect_why",
     "last_talked_on",
+    "scores_on",
 )
 
 
@@ -169,6 +175,8 @@ class Schedule(NamedTuple):
     reconnect_score: int
     reconnect_why: str
     last_talked_on: date | None
+    # The local day warmth and rank were computed for (None: the importer's first schedule).
+    scores_on: date | None = None
 
 
 def _ids_q(field: str, ids: list[int]) -> Q:
@@ -186,22 +194,17 @@ def facts_window(today: date) -> tuple[date, date]:
     return today - rules._years(1), today - rules._years(2)
 
 
-def _chunk_facts(
-    rows: list[dict], clocks: dict[int, "OwnerClock"], *, scores: bool = True
-) -> dict[int, ContactFacts]:
+def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int, ContactFacts]:
     """A few aggregate queries for a chunk of contacts (never one per contact).
 
     The 12/24-month windows are counted from the latest `today` among the chunk's
-    owners (their zones differ by a day at most). Without `scores`, only what the
-    check-in rule needs (last interaction, last closed check-in, tag cadences).
+    owners (their zones differ by a day at most).
     """
     contact_ids = sorted(row["id"] for row in rows)
     in_chunk = _ids_q("contact_id", contact_ids)
     since_12, since_24 = facts_window(max(clock.today for clock in clocks.values()))
     occurred = "interaction__occurred_on"
     exchange = "interaction__exchange"
-    if not scores:
-        return _check_in_facts(in_chunk, rows)
     stats = {
         contact_id: rest
         for contact_id, *rest in Through.objects.filter(in_chunk)
@@ -292,28 +295,6 @@ def _chunk_facts(
     return facts
 
 
-def _check_in_facts(in_chunk: Q, rows: list[dict]) -> dict[int, ContactFacts]:
-    last_interaction = dict(
-        Through.objects.filter(in_chunk)
-        .values("contact_id")
-        .annotate(last=Max("interaction__occurred_on"))
-        .values_list("contact_id", "last")
-    )
-    closed = _last_closed_at(in_chunk)
-    tags = focus.tag_cadences_where(in_chunk)
-    facts = {}
-    for row in rows:
-        pk = row["id"]
-        last, done, cadences = last_interaction.get(pk), closed.get(pk), tags.get(pk)
-        if last is None and done is None and not cadences:
-            facts[pk] = NO_FACTS
-        else:
-            facts[pk] = ContactFacts(
-                last_interaction_on=last, last_closed_at=done, tag_cadences=tuple(cadences or ())
-            )
-    return facts
-
-
 def _last_closed_at(in_chunk: Q) -> dict[int, datetime]:
     return dict(
         Reminder.objects.filter(
@@ -397,26 +378,26 @@ def contact_reconnect(row: dict, clock: "OwnerClock", facts: ContactFacts) -> ra
     )
 
 
-def contact_schedule(
-    row: dict, clock: "OwnerClock", facts: ContactFacts, created_on: date, *, scores: bool = True
-) -> Schedule:
+def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, created_on: date) -> Schedule:
     """One contact's next check-in, warmth and reconnect rank on the clock's today
     (`contact_cadence`, `contact_check_in`, `contact_warmth`, `contact_reconnect`).
 
-    Without `scores`, the warmth and reconnect rank stay as the row has them (the
-    job's later runs of a day: they were computed by its first run, and every change
-    to a contact since refreshed them). Raises ValueError/OverflowError for a date
-    the rules cannot compute with.
+    Raises ValueError/OverflowError for a date the rules cannot compute with.
     """
     cadence = contact_cadence(row, clock, facts)
     due = contact_check_in(row, clock, facts, created_on, cadence)
     last = facts.last_interaction_on
-    if not scores:
-        return Schedule(last, due, *(row[name] for name in SCHEDULE_COLUMNS[2:]))
     heat = contact_warmth(facts, cadence=cadence, created_on=created_on, today=clock.today)
     revive = contact_reconnect(row, clock, facts)
     return Schedule(
-        last, due, heat.score, heat.why[:255], revive.score, revive.why[:255], facts.last_talked_on
+        last,
+        due,
+        heat.score,
+        heat.why[:255],
+        revive.score,
+        revive.why[:255],
+        facts.last_talked_on,
+        clock.today,
     )
 
 
@@ -474,7 +455,14 @@ def _write_schedule(changed: list[tuple[Schedule, int]]) -> None:
         cursor.executemany(
             f"UPDATE {table} SET {assignments} WHERE id = %s",
             [
-                (adapt(s.last_interaction_on), adapt(s.next_check_in), *s[2:-1], adapt(s.last_talked_on), pk)
+                (
+                    adapt(s.last_interaction_on),
+                    adapt(s.next_check_in),
+                    *s[2:-2],
+                    adapt(s.last_talked_on),
+                    adapt(s.scores_on),
+                    pk,
+                )
                 for s, pk in changed
             ],
         )
@@ -509,19 +497,68 @@ def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | Non
         rows = [row for row in rows if row["owner_id"] in clocks]
         if not rows:
             continue
-        facts = _chunk_facts(rows, clocks)
-        changed = []
-        for row in rows:
-            clock = clocks[row["owner_id"]]
-            try:
-                schedule = contact_schedule(row, clock, facts[row["id"]], clock.local_date(row["created_at"]))
-            except (ValueError, OverflowError) as exc:
-                log.warning("contact %s: cannot compute its schedule: %s", row["id"], exc)
-                continue
-            if schedule != _row_schedule(row):
-                changed.append((schedule, row["id"]))
-        with transaction.atomic():  # one commit per chunk, not one per row (SQLite autocommit)
-            _write_schedule(changed)
+        _refresh_rows(rows, clocks)
+
+
+def _refresh_rows(rows: list[dict], clocks: dict[int, OwnerClock]) -> None:
+    """Recompute and write the schedule columns of these rows (one chunk) on their owners' clocks."""
+    facts = _chunk_facts(rows, clocks)
+    changed = []
+    for row in rows:
+        clock = clocks[row["owner_id"]]
+        try:
+            schedule = contact_schedule(row, clock, facts[row["id"]], clock.local_date(row["created_at"]))
+        except (ValueError, OverflowError, TypeError) as exc:
+            log.warning("contact %s: cannot compute its schedule: %s", row["id"], exc)
+            continue
+        if schedule != _row_schedule(row):
+            changed.append((schedule, row["id"]))
+    with transaction.atomic():  # one commit per chunk, not one per row (SQLite autocommit)
+        _write_schedule(changed)
+
+
+def scores_refresh(
+    *,
+    user_ids: Iterable[int] | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> int:
+    """Recompute the schedule of contacts whose warmth and rank are from an earlier local day.
+
+    Warmth and the reconnect rank decay by the day; every change to a contact refreshes
+    them at once, so what goes stale is only the passing of time. This finds the stale
+    ones through the (owner, scores_on) index, at most `limit` of them (the beat's
+    sweep: bounded work per run), and refreshes them in chunks; returns how many.
+    `today` stands for every user's today, as in `reminders_generate`.
+    """
+    now = now or timezone.now()
+    done = 0
+    for batch in user_id_batches(user_ids=user_ids):
+        clocks = _owner_clocks(batch, today=today, now=now)
+        by_today: dict[date, list[int]] = defaultdict(list)
+        for clock in clocks.values():
+            by_today[clock.today].append(clock.user_id)
+        for local_today, owners in by_today.items():
+            while limit is None or done < limit:
+                take = CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit - done)
+                ids = sorted(
+                    Contact.objects.filter(owner_id__in=owners)
+                    .filter(Q(scores_on__lt=local_today) | Q(scores_on__isnull=True))
+                    .values_list("pk", flat=True)[:take]
+                )
+                if not ids:
+                    break
+                rows = _rows_for(ids)
+                _refresh_rows(rows, clocks)
+                # A row the rules cannot compute with keeps its date: mark it seen today.
+                Contact.objects.filter(pk__in=ids).filter(
+                    Q(scores_on__lt=local_today) | Q(scores_on__isnull=True)
+                ).update(scores_on=local_today)
+                done += len(ids)
+        if limit is not None and done >= limit:
+            break
+    return done
 
 
 def owner_schedule_refresh(*, owner_id: int) -> None:
@@ -621,8 +658,9 @@ def _raise_events(row: dict, clock: OwnerClock, created_on: date) -> list[NewRem
     return found
 
 
-def _follow_ups(contact_ids: list[int], clocks: dict[int, OwnerClock]) -> list[NewReminder]:
-    """Follow-ups whose date has come and that were never raised (one query)."""
+def _follow_ups(clocks: dict[int, OwnerClock]) -> list[NewReminder]:
+    """Follow-ups whose date has come and that were never raised (one query, on the
+    partial (owner, follow_up_on) index of interactions)."""
     latest_today = max(clock.today for clock in clocks.values())
     already = Reminder.objects.filter(
         contact_id=OuterRef("contact_id"),
@@ -631,14 +669,14 @@ def _follow_ups(contact_ids: list[int], clocks: dict[int, OwnerClock]) -> list[N
     )
     rows = (
         Through.objects.filter(
-            _ids_q("contact_id", contact_ids),
-            contact__archived=False,
+            interaction__owner_id__in=list(clocks),
             interaction__follow_up_on__lte=latest_today,
+            contact__archived=False,
         )
         .exclude(Exists(already))
         .values_list(
             "contact_id",
-            "contact__owner_id",
+            "interaction__owner_id",
             "interaction_id",
             "interaction__follow_up_on",
             "interaction__kind",
@@ -659,37 +697,59 @@ def _follow_ups(contact_ids: list[int], clocks: dict[int, OwnerClock]) -> list[N
     return found
 
 
-def _generate_chunk(
-    rows: list[dict], clocks: dict[int, OwnerClock], result: RunResult, *, now: datetime
-) -> None:
-    ids = [row["id"] for row in rows]
-    # Warmth decays by the day: the first run of a user's day recomputes it (and the
-    # reconnect rank); the day's later runs reuse it (contact changes refresh it anyway).
-    fresh_day = {owner_id for owner_id, clock in clocks.items() if clock.last_run_on != clock.today}
-    facts = _chunk_facts(rows, clocks, scores=any(row["owner_id"] in fresh_day for row in rows))
+ANY_CREATION = date(1, 1, 2)  # a creation date that narrows no event window
+
+
+def _candidates_q(clocks: dict[int, OwnerClock]) -> Q:
+    """The contacts a run may raise something for, as index lookups (never every contact):
+    a check-in due (`next_check_in` ≤ today, the (owner, archived, next_check_in) index)
+    without an open one, or a birthday or work anniversary on a day of the run's
+    window (the partial birthday and role-start indexes, by month and day)."""
+    by_today: dict[date, list[OwnerClock]] = defaultdict(list)
+    for clock in clocks.values():
+        by_today[clock.today].append(clock)
+    open_check_in = Reminder.objects.filter(
+        contact_id=OuterRef("pk"), kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
+    )
+    query = Q(pk__in=[])
+    for today, group in by_today.items():
+        owners = [clock.user_id for clock in group]
+        query |= Q(owner_id__in=owners, archived=False, next_check_in__lte=today) & ~Q(Exists(open_check_in))
+        # The widest window of the group (a contact created since narrows its own; the rules decide).
+        after = min(
+            rules.event_window(last_run_on=clock.last_run_on, today=today, created_on=ANY_CREATION)[0]
+            for clock in group
+        )
+        window = day_window(after + timedelta(days=1), today)
+        in_window = month_day_q(window, "birthday_month", "birthday_day") | started_md_q(window)
+        query |= Q(owner_id__in=owners, archived=False) & in_window
+    return query
+
+
+def _schedule_new(clocks: dict[int, OwnerClock]) -> None:
+    """Schedule the contacts that never were (`scores_on` NULL: written around the services,
+    e.g. by a data migration or a raw insert), so their check-ins are due on time."""
+    unscheduled = Contact.objects.filter(owner_id__in=list(clocks), scores_on__isnull=True)
+    for rows in _contact_chunks(unscheduled):
+        _refresh_rows(rows, clocks)
+
+
+def _raise_for(rows: list[dict], clocks: dict[int, OwnerClock], result: RunResult) -> list[NewReminder]:
+    """The check-ins and events due for these candidate rows (the rules decide exactly)."""
     open_check_ins = set(
         Reminder.objects.filter(
-            _ids_q("contact_id", ids), kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
+            contact_id__in=[row["id"] for row in rows], kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
         ).values_list("contact_id", flat=True)
     )
     new: list[NewReminder] = []
-    changed: list[tuple[Schedule, int]] = []
     for row in rows:
         clock = clocks[row["owner_id"]]
         try:
-            created_on = clock.local_date(row["created_at"])
-            schedule = contact_schedule(
-                row, clock, facts[row["id"]], created_on, scores=row["owner_id"] in fresh_day
-            )
-            if schedule != _row_schedule(row):
-                changed.append((schedule, row["id"]))
-            if row["archived"]:
-                continue
-            due = schedule.next_check_in
+            due = row["next_check_in"]
             if due is not None and due <= clock.today and row["id"] not in open_check_ins:
                 new.append(NewReminder(clock.user_id, row["id"], ReminderKind.CHECK_IN.value, due))
             if row["birthday_month"] is not None or row["started_on"] is not None:
-                new.extend(_raise_events(row, clock, created_on))
+                new.extend(_raise_events(row, clock, clock.local_date(row["created_at"])))
         except (ValueError, OverflowError, TypeError) as exc:
             # One corrupt row (Feb 31 written behind the form's back…) must not stop
             # everyone's reminders: log it, skip it, go on.
@@ -697,10 +757,7 @@ def _generate_chunk(
             log.error(
                 "generate_reminders: skipping contact %s (owner %s): %s", row["id"], row["owner_id"], exc
             )
-    new.extend(_follow_ups(ids, clocks))
-    with transaction.atomic():
-        result.created += _insert_reminders(new, now=now)
-        _write_schedule(changed)
+    return new
 
 
 def _wake_snoozed(clocks: dict[int, OwnerClock]) -> None:
@@ -726,14 +783,21 @@ def _mark_run(clocks: dict[int, OwnerClock]) -> None:
 
 
 def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> RunResult:
+    """Raise what is due for these users, reading only the candidates (`_candidates_q`),
+    the follow-ups by date and the snoozed reminders by date: the run's cost grows with
+    what is due, not with the number of contacts."""
     clocks = _owner_clocks(user_ids, today=today, now=now)
     result = RunResult(users=len(clocks))
     if not clocks:
         return result
     _wake_snoozed(clocks)
-    contacts = Contact.objects.filter(owner_id__in=list(clocks))
-    for rows in _contact_chunks(contacts, result):
-        _generate_chunk(rows, clocks, result, now=now)
+    _schedule_new(clocks)
+    candidates = Contact.objects.annotate(started_md=STARTED_MD).filter(_candidates_q(clocks))
+    for rows in _contact_chunks(candidates, result):
+        with transaction.atomic():
+            result.created += _insert_reminders(_raise_for(rows, clocks, result), now=now)
+    with transaction.atomic():
+        result.created += _insert_reminders(_follow_ups(clocks), now=now)
     focus.focus_pick_many(owner_ids=list(clocks), today_of=lambda owner_id: clocks[owner_id].today)
     _mark_run(clocks)
     return result

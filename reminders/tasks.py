@@ -32,3 +32,10 @@ def reminders_generate_batch_task(user_ids: list[int], today: str | None = None)
         user_ids=user_ids, today=date.fromisoformat(today) if today else None
     )
     return result.created
+
+
+@shared_task(name="reminders.tasks.scores_refresh_task", acks_late=True, reject_on_worker_lost=True)
+def scores_refresh_task(limit: int = services.SCORES_PER_SWEEP) -> int:
+    """Beat, every few minutes: recompute the warmth and rank that went stale with the day
+    (at most `limit` contacts a run); returns how many."""
+    return services.scores_refresh(limit=limit)

@@ -130,7 +130,8 @@ class FirstSchedule:
             self._ids.append(values["id"])
             self._cadences.append(cadence)
             self._connected.append(connected_on.toordinal() if connected_on else 0)
-        return Schedule(connected_on, due, heat, heat_why, rank, rank_why, None)  # a connection is no talk
+        # No talk yet (a connection is none); scores as of the import's day.
+        return Schedule(connected_on, due, heat, heat_why, rank, rank_why, None, self.clock.today)
 
     def stagger(self, *, created_on: date) -> int:
         """Spread the new contacts' first check-ins (see the module docstring); returns how many."""

@@ -192,17 +192,27 @@ def test_unknown_time_zone_is_refused(db):
     assert "is not a known time zone" in str(info.value.message_dict["timezone"])
 
 
-def test_warmth_is_recomputed_on_the_first_run_of_a_day_not_on_its_later_runs(alice):
+def test_warmth_decays_by_the_daily_sweep_not_by_the_reminder_job(alice, bob):
+    """The reminder job reads only what is due; warmth and rank, which decay by the day, are
+    recomputed by `scores_refresh` once per local day, the stale ones only, within its limit."""
     from contacts.models import Contact
 
     contact = make_contact(owner=alice, created_at=CREATED)
     make_interaction(contact=contact, occurred_on=date(2026, 6, 1))
-    services.reminders_generate(today=date(2026, 7, 1), user_ids=[alice.pk])
-    first = Contact.objects.get(pk=contact.pk).warmth
-    # A later run the same day reuses it, even if it is stale (written behind the job's back).
+    services.reminders_generate(today=date(2026, 7, 1), user_ids=[alice.pk])  # schedules the new contact
+    first = Contact.objects.get(pk=contact.pk)
+    assert first.scores_on == date(2026, 7, 1) and first.warmth > 0
+    # The next runs, days later, leave it (written behind the job's back: 99 stays).
     Contact.objects.filter(pk=contact.pk).update(warmth=99)
-    services.reminders_generate(today=date(2026, 7, 1), user_ids=[alice.pk])
-    assert Contact.objects.get(pk=contact.pk).warmth == 99
-    # The next day's first run recomputes it: it has decayed a day more than the first one's.
     services.reminders_generate(today=date(2026, 9, 1), user_ids=[alice.pk])
-    assert Contact.objects.get(pk=contact.pk).warmth < first
+    assert Contact.objects.get(pk=contact.pk).warmth == 99
+    # The sweep recomputes it for the new day: decayed below the first figure.
+    others = [make_contact(owner=bob, created_at=CREATED) for _ in range(3)]
+    assert services.scores_refresh(today=date(2026, 9, 1)) == 4
+    swept = Contact.objects.get(pk=contact.pk)
+    assert swept.warmth < first.warmth and swept.scores_on == date(2026, 9, 1)
+    # Once a day: a second sweep that day finds nothing stale; the limit bounds a run.
+    assert services.scores_refresh(today=date(2026, 9, 1)) == 0
+    assert services.scores_refresh(today=date(2026, 9, 2), limit=2) == 2
+    assert services.scores_refresh(today=date(2026, 9, 2)) == 2
+    assert {c.scores_on for c in Contact.objects.filter(pk__in=[o.pk for o in others])} == {date(2026, 9, 2)}

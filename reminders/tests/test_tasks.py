@@ -54,3 +54,15 @@ def test_batch_task_raises_reminders_and_records_the_run():
     assert tasks.reminders_generate_batch_task([user.pk], "2027-01-10") == 1
     assert Reminder.objects.get().contact_id == contact.pk
     assert "created=1" in JobRun.objects.get(name="generate_reminders").last_summary
+
+
+def test_beat_runs_the_scores_sweep_every_ten_minutes_within_its_limit():
+    entry = app.conf.beat_schedule["refresh-scores"]
+    assert entry["task"] == tasks.scores_refresh_task.name and entry["schedule"] == 600.0
+    assert entry["task"] in app.tasks
+    user = make_user()
+    for _ in range(3):
+        make_contact(owner=user)
+    assert tasks.scores_refresh_task(limit=2) == 2  # bounded
+    assert tasks.scores_refresh_task() == 1  # the rest
+    assert tasks.scores_refresh_task() == 0  # nothing stale today
