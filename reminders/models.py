@@ -72,6 +72,16 @@ class Reminder(models.Model):
             # The dashboard, the reminders page and the digest: a user's open ones by date.
             models.Index(fields=["owner", "status", "due_on"], name="reminder_owner_status_due_idx"),
             models.Index(fields=["contact", "kind", "status"], name="reminder_contact_kind_idx"),
+            # The reminders page's windows (keyset on due_on, id) and counts: only the rows
+            # that can be active, so a history of closed reminders costs nothing, and
+            # covering what the counts read (contact, status, snoozed_until), so they never
+            # visit the table. Queries repeat the condition as literal SQL
+            # (reminders.selectors.OPEN_TERM): SQLite uses a partial index only then.
+            models.Index(
+                fields=["owner", "due_on", "id", "contact", "status", "snoozed_until"],
+                name="reminder_open_due_idx",
+                condition=Q(status__in=["open", "snoozed"]),
+            ),
             models.Index(
                 fields=["owner", "focus_on"], name="reminder_focus_idx", condition=Q(focus_on__isnull=False)
             ),

@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 from itertools import chain
 
 from django.contrib.auth.models import User
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import BooleanField, CharField, Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
@@ -24,7 +25,29 @@ log = logging.getLogger(__name__)
 UPCOMING_DAYS = 30
 DASHBOARD_DAYS = 7
 DASHBOARD_ROWS = 15  # per section; the reminders page has the rest
-PAGE_ROWS = 200  # per section on the reminders page
+# A window per section on the reminders page: "Show more" loads the next one (htmx, or a
+# plain link without JS), so a backlog of 10,000 costs what a window costs. A reminder row
+# with its actions is ~2.2 KB of HTML, an upcoming one ~0.9 KB: 25 + 25 + 50 rows keep
+# the page under 200 KB whatever the backlog.
+PAGE_ROWS = 25
+UPCOMING_ROWS = 50
+SECTIONS = ("overdue", "today", "upcoming")
+# The condition of the reminder_open_due_idx partial index, repeated as literal SQL in the
+# queries that should use it: SQLite uses a partial index only when the query has the very
+# term, constants included (a bound parameter does not match); PostgreSQL proves it anyway.
+OPEN_TERM = RawSQL(
+    "\"reminders_reminder\".\"status\" IN ('open', 'snoozed')", (), output_field=BooleanField()
+)
+
+
+# Within a day, upcoming items go birthdays, anniversaries, follow-ups, check-ins, each by
+# contact id: a total order SQL can resume from (keyset), the same on every database.
+KIND_RANK = {
+    ReminderKind.BIRTHDAY: 0,
+    ReminderKind.WORK_ANNIVERSARY: 1,
+    ReminderKind.FOLLOW_UP: 2,
+    ReminderKind.CHECK_IN: 3,
+}
 
 
 @dataclass(frozen=True)
@@ -35,20 +58,101 @@ class Upcoming:
     kind: str
     due_on: date
     why: str
+    sub: int = 0  # the interaction of a follow-up (a person can have two the same day)
 
     @property
     def kind_label(self) -> str:
         return ReminderKind(self.kind).label
 
+    @property
+    def key(self) -> tuple:
+        return (self.due_on, KIND_RANK[self.kind], self.contact.pk, self.sub)
+
+
+# The columns a reminder row shows (`_reminder_row.html`, `reminder_with_why`): not the
+# whole contact, and never the interaction (joining it made the planner scan them all).
+ROW_COLUMNS = (
+    "id",
+    "owner_id",
+    "contact_id",
+    "kind",
+    "due_on",
+    "status",
+    "detail",
+    "contact__id",
+    "contact__first_name",
+    "contact__last_name",
+    "contact__company",
+    "contact__warmth",
+    "contact__warmth_why",
+    "contact__last_talked_on",
+    "contact__last_interaction_on",
+    "contact__created_at",
+)
+
 
 def _active(owner: User, today: date) -> QuerySet[Reminder]:
-    """The owner's active reminders (`Reminder.objects.active`), with what the rows show."""
+    """The owner's active reminders (`Reminder.objects.active`), with what the rows show,
+    in (due_on, id) order: the order of the (owner, due_on, id) partial index."""
     return (
         Reminder.objects.active(today)
-        .filter(owner=owner)
-        .select_related("contact", "interaction")
+        .filter(OPEN_TERM, owner=owner)
+        .select_related("contact")
+        .only(*ROW_COLUMNS)
         .order_by("due_on", "id")
     )
+
+
+def _active_count(owner: User, today: date) -> QuerySet[Reminder]:
+    """The owner's active reminders for counting: read from the (owner, due_on, id) partial
+    index alone; "on a contact that is not archived" is a NOT IN of the owner's archived
+    contacts (few, and on their own index), not a join with every contact."""
+    archived = Contact.objects.filter(owner=owner, archived=True).order_by().values("id")
+    return (
+        Reminder.objects.filter(OPEN_TERM, owner=owner, due_on__lte=today)
+        .filter(Q(status=ReminderStatus.OPEN) | Q(status=ReminderStatus.SNOOZED, snoozed_until__lte=today))
+        .exclude(contact_id__in=archived)
+        .order_by()
+    )
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a window of a section ends: its last row's sort key, as text in URLs
+    ("2026-11-02.1234" for reminders: due_on and id; upcoming items add their kind's
+    rank and a sub-id: "2026-11-02.1.1234.0")."""
+
+    due_on: date
+    parts: tuple[int, ...]
+
+    def __str__(self) -> str:
+        return ".".join([self.due_on.isoformat(), *map(str, self.parts)])
+
+    @classmethod
+    def parse(cls, text: str | None, size: int) -> "Cursor | None":
+        """The cursor in `text`, or None when there is none or it is malformed."""
+        if not text:
+            return None
+        day, *parts = text.split(".")
+        if len(parts) != size or not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
+            return None
+        try:
+            return cls(date.fromisoformat(day), tuple(int(p) for p in parts))
+        except ValueError:
+            return None
+
+
+def _after_q(cursor: Cursor | None, date_field: str, *fields: str) -> Q:
+    """Rows whose (date_field, *fields) come after the cursor's key (keyset pagination)."""
+    if cursor is None:
+        return Q()
+    keys = [date_field, *fields]
+    values = [cursor.due_on, *cursor.parts]
+    query = Q(pk__in=[])
+    for i, field in enumerate(keys):
+        equal = {keys[j]: values[j] for j in range(i)}
+        query |= Q(**equal, **{f"{field}__gt": values[i]})
+    return query
 
 
 def reminder_with_why(reminders: list[Reminder], today: date) -> list[Reminder]:
@@ -74,9 +178,8 @@ def reminder_list_due(*, owner: User, today: date, limit: int | None = None) -> 
     years ago makes 2,000 overdue check-ins at once, and a page must not render
     them all. Three queries (totals, overdue rows, today's rows) whatever the size.
     """
-    active = _active(owner, today)
     if limit is None:
-        due = reminder_with_why(list(active), today)
+        due = reminder_with_why(list(_active(owner, today)), today)
         overdue = [r for r in due if r.due_on < today]
         due_today = [r for r in due if r.due_on >= today]
         return {
@@ -85,15 +188,59 @@ def reminder_list_due(*, owner: User, today: date, limit: int | None = None) -> 
             "overdue_total": len(overdue),
             "today_total": len(due_today),
         }
-    totals = active.order_by().aggregate(
-        overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on__gte=today))
-    )
+    totals = reminder_due_totals(owner=owner, today=today)
     return {
-        "overdue": reminder_with_why(list(active.filter(due_on__lt=today)[:limit]), today),
-        "today": reminder_with_why(list(active.filter(due_on__gte=today)[:limit]), today),
+        "overdue": reminder_window(owner=owner, today=today, section="overdue", limit=limit).rows,
+        "today": reminder_window(owner=owner, today=today, section="today", limit=limit).rows,
         "overdue_total": totals["overdue"],
         "today_total": totals["today"],
     }
+
+
+def reminder_due_totals(*, owner: User, today: date) -> dict[str, int]:
+    """How many reminders are overdue and due today: one COUNT on the partial index."""
+    return _active_count(owner, today).aggregate(
+        overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on=today))
+    )
+
+
+@dataclass
+class Window:
+    """One window of a section: its rows, the cursor after the last, how many come after."""
+
+    rows: list
+    next: Cursor | None
+    left: int
+
+
+def _section_filter(section: str, today: date) -> Q:
+    return Q(due_on__lt=today) if section == "overdue" else Q(due_on=today)
+
+
+def reminder_window(
+    *,
+    owner: User,
+    today: date,
+    section: str,
+    after: Cursor | None = None,
+    limit: int | None = None,
+    total: int | None = None,
+) -> Window:
+    """The `limit` reminders of a section ("overdue" or "today") after the cursor, in
+    (due_on, id) order, read in index order and cut in SQL. `left` (rows after these) comes
+    from `total` when the window starts at the top (the page counted already), else from
+    one COUNT of the rows after the cursor."""
+    limit = PAGE_ROWS if limit is None else limit
+    where = _section_filter(section, today)
+    rows = list(_active(owner, today).filter(where, _after_q(after, "due_on", "id"))[: limit + 1])
+    more = len(rows) > limit
+    rows = reminder_with_why(rows[:limit], today)
+    if after is None and total is not None:
+        left = total - len(rows)
+    else:  # counted whether or not there is more: the same queries whatever the size
+        left = _active_count(owner, today).filter(where, _after_q(after, "due_on", "id")).count() - len(rows)
+    after_last = Cursor(rows[-1].due_on, (rows[-1].pk,)) if more else None
+    return Window(rows, after_last, max(left, 0) if more else 0)
 
 
 def _day_window(start: date, end: date) -> dict[int, set[int]]:
@@ -188,21 +335,73 @@ def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
     return sorted(found, key=lambda item: (item.due_on, item.contact.full_name))
 
 
-def upcoming_page(
-    *, owner: User, today: date, days: int, event_days: int, limit: int | None = None
-) -> tuple[list[Upcoming], int]:
-    """What is coming up, soonest first: check-ins and follow-ups of the next `days`,
-    birthdays and anniversaries of the next `event_days`. Returns (items, total).
+def _upcoming_after_q(
+    cursor: Cursor | None, rank: int, date_field: str, id_field: str, sub_field: str = ""
+) -> Q:
+    """Rows of one source (all of kind rank `rank`) whose (date, rank, contact id, sub) key
+    comes after the cursor's."""
+    if cursor is None:
+        return Q()
+    day, (cursor_rank, contact_id, sub) = cursor.due_on, cursor.parts
+    if rank != cursor_rank:
+        return Q(**{f"{date_field}__gte" if rank > cursor_rank else f"{date_field}__gt": day})
+    query = Q(**{f"{date_field}__gt": day}) | Q(**{date_field: day, f"{id_field}__gt": contact_id})
+    if sub_field:
+        query |= Q(**{date_field: day, id_field: contact_id, f"{sub_field}__gt": sub})
+    return query
 
-    With `limit`, at most that many items, and each source is read in date order and cut
-    at `limit` in SQL (the soonest `limit` of the union are among them), with two counts
-    for the total: a backlog of thousands of check-ins due next week costs the same.
+
+# The columns an upcoming check-in or follow-up row shows (`_upcoming_row.html`).
+UPCOMING_CONTACT_COLUMNS = (
+    "id",
+    "owner_id",
+    "first_name",
+    "last_name",
+    "company",
+    "warmth",
+    "warmth_why",
+    "last_talked_on",
+    "last_interaction_on",
+    "created_at",
+    "next_check_in",
+)
+
+
+def upcoming_window(
+    *,
+    owner: User,
+    today: date,
+    days: int,
+    event_days: int,
+    after: Cursor | None = None,
+    limit: int | None = None,
+) -> tuple[Window, int | None]:
+    """What is coming up, soonest first, after the cursor: check-ins and follow-ups of the
+    next `days`, birthdays and anniversaries of the next `event_days`. Returns the window
+    and, from the top (no cursor), the total.
+
+    Each source is read in key order and cut at `limit` + 1 in SQL (the first `limit` of
+    the union are among them), with COUNTs for the rest: a backlog of thousands of
+    check-ins due next week costs the same as ten.
     """
+    limit = UPCOMING_ROWS if limit is None else limit
     until = today + timedelta(days=days)
-    events = upcoming_events(owner=owner, today=today, days=event_days)
-    check_ins = Contact.objects.filter(
-        owner=owner, archived=False, next_check_in__gt=today, next_check_in__lte=until
-    ).order_by("next_check_in", "first_name", "last_name", "id")
+    event_until = today + timedelta(days=event_days)
+    # Birthdays and anniversaries from the cursor's day (the day before: "after" is strict).
+    event_from = today if after is None else max(today, after.due_on - timedelta(days=1))
+    events = []
+    if event_until > event_from:
+        events = [
+            e
+            for e in upcoming_events(owner=owner, today=event_from, days=(event_until - event_from).days)
+            if after is None or e.key > (after.due_on, *after.parts)
+        ]
+    check_ins = (
+        Contact.objects.filter(owner=owner, archived=False, next_check_in__gt=today, next_check_in__lte=until)
+        .filter(_upcoming_after_q(after, KIND_RANK[ReminderKind.CHECK_IN], "next_check_in", "id"))
+        .order_by("next_check_in", "id")
+        .only(*UPCOMING_CONTACT_COLUMNS)
+    )
     # From the owner's interactions with a follow-up in the window (their partial index),
     # not from every link of every interaction (a scan of the whole through table).
     promised = Interaction.objects.filter(owner=owner, follow_up_on__gt=today, follow_up_on__lte=until)
@@ -210,14 +409,29 @@ def upcoming_page(
         Interaction.contacts.through.objects.filter(
             interaction_id__in=promised.values("id"), contact__archived=False
         )
+        .filter(
+            _upcoming_after_q(
+                after,
+                KIND_RANK[ReminderKind.FOLLOW_UP],
+                "interaction__follow_up_on",
+                "contact_id",
+                "interaction_id",
+            )
+        )
         .select_related("contact", "interaction")
-        .order_by("interaction__follow_up_on", "id")
+        .only(
+            "id",
+            "contact_id",
+            "interaction_id",
+            "interaction__kind",
+            "interaction__occurred_on",
+            "interaction__follow_up_on",
+            *(f"contact__{column}" for column in UPCOMING_CONTACT_COLUMNS),
+        )
+        .order_by("interaction__follow_up_on", "contact_id", "interaction_id")
     )
-    if limit is not None:
-        total = len(events) + check_ins.count() + follow_ups.count()
-        check_ins, follow_ups = check_ins[:limit], follow_ups[:limit]
     items = list(events)
-    for contact in check_ins:
+    for contact in check_ins[: limit + 1]:
         why = rules.why_check_in(
             last_talked_on=contact.last_talked_on,
             last_interaction_on=contact.last_interaction_on,
@@ -225,23 +439,33 @@ def upcoming_page(
             today=today,
         )
         items.append(Upcoming(contact, ReminderKind.CHECK_IN, contact.next_check_in, why))
-    for link in follow_ups:
+    for link in follow_ups[: limit + 1]:
         interaction = link.interaction
         why = rules.why_follow_up(
             interaction_kind=interaction.get_kind_display(), occurred_on=interaction.occurred_on
         )
-        items.append(Upcoming(link.contact, ReminderKind.FOLLOW_UP, interaction.follow_up_on, why))
-    items.sort(key=lambda item: (item.due_on, item.contact.full_name))
-    if limit is None:
-        return items, len(items)
-    return items[:limit], total
+        items.append(
+            Upcoming(
+                link.contact, ReminderKind.FOLLOW_UP, interaction.follow_up_on, why, sub=link.interaction_id
+            )
+        )
+    items.sort(key=lambda item: item.key)
+    shown = items[:limit]
+    # Counted whether or not there is more: the same queries whatever the size.
+    rest = len(events) + check_ins.order_by().count() + follow_ups.order_by().count()
+    after_last = Cursor(shown[-1].due_on, shown[-1].key[1:]) if len(items) > limit and shown else None
+    left = max(0, rest - len(shown)) if after_last else 0
+    return Window(shown, after_last, left), (rest if after is None else None)
 
 
-def upcoming_list(*, owner: User, today: date, days: int = UPCOMING_DAYS, event_days: int) -> list[Upcoming]:
-    """Everything coming up in the next `days`: check-ins, follow-ups, and birthdays and
-    anniversaries from `event_days` ahead (the user's lead days). Three queries."""
-    items, _total = upcoming_page(owner=owner, today=today, days=days, event_days=min(event_days, days))
-    return items
+def upcoming_page(
+    *, owner: User, today: date, days: int, event_days: int, limit: int | None = None
+) -> tuple[list[Upcoming], int]:
+    """The first `limit` upcoming items (`upcoming_window`) and how many there are in all."""
+    window, total = upcoming_window(
+        owner=owner, today=today, days=days, event_days=event_days, limit=limit or 10**9
+    )
+    return window.rows, total
 
 
 def row_actions_context(today: date) -> dict:
@@ -258,7 +482,7 @@ def row_actions_context(today: date) -> dict:
 
 
 SET_ASIDE_DAYS = 30
-SET_ASIDE_ROWS = 50
+SET_ASIDE_ROWS = 20
 
 
 def reminder_list_set_aside(*, owner: User, today: date) -> list[Reminder]:
@@ -274,30 +498,78 @@ def reminder_list_set_aside(*, owner: User, today: date) -> list[Reminder]:
             | Q(status=ReminderStatus.DISMISSED, completed_at__gte=since)
         )
         .select_related("contact")
+        .only(
+            "id",
+            "kind",
+            "status",
+            "snoozed_until",
+            "completed_at",
+            "contact__id",
+            "contact__first_name",
+            "contact__last_name",
+        )
         .order_by("-id")[:SET_ASIDE_ROWS]
     )
 
 
-def reminder_page_context(*, owner: User, today: date) -> dict:
+def reminder_page_context(*, owner: User, today: date, after: dict[str, Cursor | None] | None = None) -> dict:
+    """The reminders page: a window of each section ("overdue", "today", "upcoming"), from
+    the top or after a cursor (`after`: the page a "Show more" link leads to without JS),
+    each with its total and what is left after it. Queries do not grow with the backlog."""
+    after = after or {}
     lead_days = owner.profile.birthday_lead_days
-    due = reminder_list_due(owner=owner, today=today, limit=PAGE_ROWS)
-    upcoming = upcoming_list(owner=owner, today=today, event_days=lead_days)
+    totals = reminder_due_totals(owner=owner, today=today)
+    overdue = reminder_window(
+        owner=owner, today=today, section="overdue", after=after.get("overdue"), total=totals["overdue"]
+    )
+    due_today = reminder_window(
+        owner=owner, today=today, section="today", after=after.get("today"), total=totals["today"]
+    )
+    upcoming, upcoming_total = upcoming_window(
+        owner=owner,
+        today=today,
+        days=UPCOMING_DAYS,
+        event_days=min(lead_days, UPCOMING_DAYS),
+        after=after.get("upcoming"),
+    )
+    if upcoming_total is None:  # a page that starts after a cursor: count them all too
+        _top, upcoming_total = upcoming_window(
+            owner=owner, today=today, days=UPCOMING_DAYS, event_days=min(lead_days, UPCOMING_DAYS), limit=0
+        )
+    totals = {"overdue": totals["overdue"], "today": totals["today"], "upcoming": upcoming_total}
+    windows = {"overdue": overdue, "today": due_today, "upcoming": upcoming}
     return {
         **row_actions_context(today),
-        "overdue": due["overdue"],
-        "due_today": due["today"],
-        "hidden": {
-            "overdue": due["overdue_total"] - len(due["overdue"]),
-            "today": due["today_total"] - len(due["today"]),
-            "upcoming": max(0, len(upcoming) - PAGE_ROWS),
-        },
-        "upcoming": upcoming,
-        "upcoming_shown": upcoming[:PAGE_ROWS],
+        "overdue": overdue.rows,
+        "due_today": due_today.rows,
+        "upcoming": upcoming.rows,
+        "windows": windows,
+        "totals": totals,
+        # Rows before the window (a page that starts after a cursor): counted, not shown.
+        "before": {s: max(0, totals[s] - len(w.rows) - w.left) for s, w in windows.items()},
+        "after": {section: cursor for section, cursor in after.items() if cursor is not None},
         "upcoming_days": UPCOMING_DAYS,
         "lead_days": lead_days,
         "set_aside": reminder_list_set_aside(owner=owner, today=today),
         "set_aside_days": SET_ASIDE_DAYS,
     }
+
+
+def reminder_more_context(*, owner: User, today: date, section: str, after: Cursor | None) -> dict:
+    """The next window of one section after the cursor ("Show more" by htmx): its rows and
+    the next cursor, nothing else of the page."""
+    if section == "upcoming":
+        lead_days = owner.profile.birthday_lead_days
+        window, _total = upcoming_window(
+            owner=owner,
+            today=today,
+            days=UPCOMING_DAYS,
+            event_days=min(lead_days, UPCOMING_DAYS),
+            after=after,
+        )
+    else:
+        window = reminder_window(owner=owner, today=today, section=section, after=after)
+    return {**row_actions_context(today), "section": section, "window": window}
 
 
 def _greeting() -> str:
@@ -309,7 +581,7 @@ def _greeting() -> str:
 
 def dashboard_context(*, owner: User, today: date) -> dict:
     """The dashboard: greeting, today's focus (`focus.focus_today`; the view picks it first),
-    and what is coming up (`upcoming_list`). The reconnect panel comes from contacts."""
+    and what is coming up (`upcoming_page`). The reconnect panel comes from contacts."""
     today_focus = focus.focus_today(owner_id=owner.pk, today=today)
     lead_days = owner.profile.birthday_lead_days
     # Coming up: check-ins and follow-ups of the next week, birthdays and anniversaries

@@ -4,11 +4,11 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import condition, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST
 
 from contacts import services as contact_services
 from crm.querystring import safe_next
@@ -18,10 +18,40 @@ from .forms import DoneLogForm, SnoozeForm
 from .models import Reminder
 
 
+def _cursor(section: str, text: str | None) -> selectors.Cursor | None:
+    return selectors.Cursor.parse(text, 3 if section == "upcoming" else 1)
+
+
 @login_required
 def reminder_list(request: HttpRequest) -> HttpResponse:
-    context = selectors.reminder_page_context(owner=request.user, today=timezone.localdate())
+    """A window of each section; `?overdue_after=<cursor>` (and `today_after`,
+    `upcoming_after`) starts a section after a row: "Show more" without JS."""
+    after = {section: _cursor(section, request.GET.get(f"{section}_after")) for section in selectors.SECTIONS}
+    context = selectors.reminder_page_context(owner=request.user, today=timezone.localdate(), after=after)
+    context["next_url"] = request.get_full_path()
     return render(request, "reminders/reminder_list.html", context)
+
+
+@login_required
+@require_GET
+def reminder_more(request: HttpRequest, section: str) -> HttpResponse:
+    """ "Show more" by htmx: the next rows of a section after `after`, and the new button
+    (out of band). Without htmx, the reminders page that starts there."""
+    if section not in selectors.SECTIONS:
+        raise Http404("No such section.")
+    after = _cursor(section, request.GET.get("after"))
+    page = reverse("reminders:list")
+    page_there = f"{page}?{section}_after={after}" if after else page
+    if not _is_htmx(request):
+        return redirect(f"{page_there}#{section}-title")
+    if after is None:  # htmx asks for the rows after a row: without one they would repeat the page's
+        return HttpResponseBadRequest("Which row should more start after?")
+    context = selectors.reminder_more_context(
+        owner=request.user, today=timezone.localdate(), section=section, after=after
+    )
+    # A row's actions bring the user (without JS) back to the page that shows it.
+    context["next_url"] = page_there
+    return render(request, "reminders/_more.html", context)
 
 
 def _owned(request: HttpRequest, pk: int) -> Reminder:

@@ -118,11 +118,11 @@ def test_a_big_network_shows_fifteen_events_this_week_and_counts_all(alice):
 
 
 def test_reminders_page_caps_upcoming_rows(alice, monkeypatch):
-    monkeypatch.setattr(selectors, "PAGE_ROWS", 4)
+    monkeypatch.setattr(selectors, "UPCOMING_ROWS", 4)
     soon = TODAY + timedelta(days=2)
     for _ in range(6):
         make_contact(owner=alice, birthday_month=soon.month, birthday_day=soon.day)
     context = selectors.reminder_page_context(owner=alice, today=TODAY)
-    assert len(context["upcoming"]) == 6
-    assert len(context["upcoming_shown"]) == 4
-    assert context["hidden"]["upcoming"] == 2
+    assert len(context["upcoming"]) == 4
+    assert context["totals"]["upcoming"] == 6
+    assert context["windows"]["upcoming"].left == 2
