@@ -1,8 +1,14 @@
-"""Insert many rows with one `executemany`, primary keys allocated up front.
+"""Insert many rows in one statement per table, primary keys allocated up front.
 
 Django's bulk_create spends ~40 µs per Contact building and preparing 26 fields,
 and on SQLite splits inserts into batches of 999 parameters: a 100,000-row import
-then spends 15 s in inserts alone. Here a chunk is one executemany of plain tuples.
+then spends 15 s in inserts alone. Here a chunk is one statement of plain tuples:
+on SQLite an `executemany`; on PostgreSQL a `COPY ... FROM STDIN` (psycopg 3's
+`Cursor.copy`, text format), which streams the rows in one command instead of one
+INSERT per row: 100,000 new contacts took 8.4 s as an executemany there (psycopg
+sends each row as its own statement), 2.0 s as COPY (measured on a shared machine).
+Both run inside the caller's transaction (the import's atomic block), so an error
+rolls the whole import back either way.
 
 Primary keys: PostgreSQL hands out a block from the table's sequence (`nextval`
 over generate_series), so concurrent inserts elsewhere are safe. SQLite takes
@@ -13,7 +19,7 @@ can insert in between. Other backends are not supported by the project.
 
 import itertools
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.db import connection, models
 
@@ -131,17 +137,52 @@ def fast_insert(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     and Django registers sqlite3's date adapter); aware datetimes must be adapted by
     the caller (`adapt_datetime`), once, as they are usually one `now`. To insert with
     known primary keys, take them from `allocate_ids` and put "id" in `columns`.
+    On PostgreSQL the rows go through COPY (text format: psycopg writes each value
+    with its type's text form and escapes tabs, newlines and backslashes), so values
+    must be of the types psycopg dumps: str, int, bool, date, aware datetime, None.
     """
     if not rows:
+        return
+    if connection.vendor == "postgresql":
+        _copy(model, columns, rows)
         return
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         cursor.executemany(f"{_insert_into(model, columns)} VALUES ({placeholders})", rows)
 
 
+def _copy(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """`COPY table (columns) FROM STDIN` of `rows`, on the connection's current transaction.
+
+    It runs through Django's execute wrappers (`connection.execute_wrapper`), error
+    translation (psycopg's errors become django.db's) and, when queries are logged,
+    the query log (one entry, as an executemany has), so it is seen like any statement.
+    """
+    sql = f"COPY {_table_columns(model, columns)} FROM STDIN"
+    with connection.cursor() as cursor:
+        debug_sql = getattr(cursor, "debug_sql", None)  # CursorDebugWrapper: the query log
+        with debug_sql(sql, rows, many=True) if debug_sql else nullcontext():
+            # Django's own path for execute/executemany (private, stable since 2.0).
+            cursor._execute_with_wrappers(sql, rows, many=True, executor=_copy_rows)
+
+
+def _copy_rows(sql: str, rows: Sequence[Sequence], _many: bool, context: dict) -> None:
+    """The executor of `_copy`: the rows written through psycopg's COPY (it formats each row in C)."""
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors, context["cursor"].cursor.copy(sql) as copy:
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
+
+
 def _insert_into(model: type[models.Model], columns: Sequence[str]) -> str:
     """'INSERT INTO "table" ("col", ...)' for these attnames of `model`."""
+    return f"INSERT INTO {_table_columns(model, columns)}"
+
+
+def _table_columns(model: type[models.Model], columns: Sequence[str]) -> str:
+    """'"table" ("col", ...)' for these attnames of `model`."""
     opts = model._meta
     quote = connection.ops.quote_name
     db_columns = ", ".join(quote(opts.get_field(name).column) for name in columns)
-    return f"INSERT INTO {quote(opts.db_table)} ({db_columns})"
+    return f"{quote(opts.db_table)} ({db_columns})"
