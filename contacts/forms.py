@@ -298,7 +298,10 @@ class HandleFormSet(forms.BaseInlineFormSet):
         return result
 
 
-def _handle_formset(model, placeholder: str, input_type: str, default_label: str):
+def _handle_formset(model, placeholder: str, input_type: str, default_label: str, inputmode: str = ""):
+    attrs = {"placeholder": placeholder, "type": input_type}
+    if inputmode:
+        attrs["inputmode"] = inputmode
     return forms.inlineformset_factory(
         Contact,
         model,
@@ -308,13 +311,15 @@ def _handle_formset(model, placeholder: str, input_type: str, default_label: str
         max_num=10,
         can_delete=True,
         widgets={
-            "value": forms.TextInput(attrs={"placeholder": placeholder, "type": input_type}),
+            "value": forms.TextInput(attrs=attrs),
         },
         labels={"value": placeholder, "label": "Label"},
     )
 
 
-EmailFormSet = _handle_formset(ContactEmail, "Email", "email", ContactLabel.WORK)
+# A text input with the email keyboard: browsers refuse a UTF-8 local part ("josé@…") in
+# <input type="email">; the field's validator (contacts.emails) is the rule.
+EmailFormSet = _handle_formset(ContactEmail, "Email", "text", ContactLabel.WORK, inputmode="email")
 PhoneFormSet = _handle_formset(ContactPhone, "Phone", "tel", ContactLabel.MOBILE)
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.emails import InternationalEmailField
 from contacts.search import SEARCH_SOURCE_FIELDS, contact_search_text
 
 
@@ -294,7 +295,7 @@ class Contact(models.Model):
 
 class ContactEmail(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
-    value = models.EmailField(max_length=254)
+    value = InternationalEmailField(max_length=254)  # UTF-8 local parts too: contacts.emails
     label = models.CharField(max_length=16, choices=ContactLabel.choices, default=ContactLabel.WORK)
 
     class Meta:
