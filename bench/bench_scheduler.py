@@ -25,6 +25,8 @@ PER_USER = 1000
 SMALL_USERS = USERS // 10
 TODAY = date(2027, 3, 10)
 PREFIX = "bench-scale-"
+NAMES = ["ana", "bruno", "chen", "dana", "eli", "fatima", "goran", "hana", "ivan", "juliana", "kofi", "lena"]
+DOMAINS = ["example.com", "example.org", "mail.example", "corp.example"]
 
 
 def _seeded() -> bool:
@@ -37,7 +39,7 @@ def _seed() -> None:
     from django.contrib.auth.models import User
     from django.db import connection, transaction
 
-    from contacts.models import Contact, Interaction
+    from contacts.models import Contact, ContactEmail, Interaction
     from crm.models import Profile
     from reminders.models import Reminder
 
@@ -57,8 +59,8 @@ def _seed() -> None:
         for i in range(PER_USER):
             fields = {
                 "owner_id": user.pk,
-                "first_name": f"P{i}",
-                "last_name": "Scale",
+                "first_name": rng.choice(NAMES).title(),
+                "last_name": f"Scale{i}",
                 "company": rng.choice(["Acme", "Globex", "Initech", ""]),
                 "tie_strength": rng.choice(["weak", "weak", "strong"]),
                 "created_at": created + timedelta(minutes=rng.randrange(0, 700 * 1440)),
@@ -74,6 +76,18 @@ def _seed() -> None:
             rows.append(Contact(**fields))
         with transaction.atomic():
             contacts = Contact.objects.bulk_create(rows, batch_size=2000)
+            # Seven in ten have an email (what the search reads besides names).
+            ContactEmail.objects.bulk_create(
+                [
+                    ContactEmail(
+                        contact_id=c.pk,
+                        value=f"{c.first_name.lower()}.{rng.choice(NAMES)}{i}@{rng.choice(DOMAINS)}",
+                    )
+                    for i, c in enumerate(contacts)
+                    if rng.random() < 0.7
+                ],
+                batch_size=2000,
+            )
             Reminder.objects.bulk_create(
                 [
                     Reminder(owner_id=user.pk, contact_id=c.pk, kind="check_in", due_on=c.next_check_in)

@@ -29,8 +29,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["contacts", "reminders", "warmth", "imports", "digests", "scheduler"]
-PERSISTENT = {"scheduler"}
+AREAS = ["contacts", "reminders", "warmth", "imports", "digests", "scheduler", "search"]
+PERSISTENT = {"scheduler", "search"}
 DATABASES = ("sqlite", "postgresql")
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 

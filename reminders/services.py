@@ -658,16 +658,16 @@ def _raise_events(row: dict, clock: OwnerClock, created_on: date) -> list[NewRem
     return found
 
 
-def _follow_ups(clocks: dict[int, OwnerClock]) -> list[NewReminder]:
-    """Follow-ups whose date has come and that were never raised (one query, on the
-    partial (owner, follow_up_on) index of interactions)."""
+def follow_ups_due(clocks: dict[int, OwnerClock]):
+    """The (contact, interaction) links whose follow-up date has come and was never raised,
+    as values rows: one query, on the partial (owner, follow_up_on) index of interactions."""
     latest_today = max(clock.today for clock in clocks.values())
     already = Reminder.objects.filter(
         contact_id=OuterRef("contact_id"),
         kind=ReminderKind.FOLLOW_UP,
         due_on=OuterRef("interaction__follow_up_on"),
     )
-    rows = (
+    return (
         Through.objects.filter(
             interaction__owner_id__in=list(clocks),
             interaction__follow_up_on__lte=latest_today,
@@ -684,8 +684,12 @@ def _follow_ups(clocks: dict[int, OwnerClock]) -> list[NewReminder]:
         )
         .order_by("interaction__follow_up_on", "interaction_id")
     )
+
+
+def _follow_ups(clocks: dict[int, OwnerClock]) -> list[NewReminder]:
+    """Follow-ups to raise (`follow_ups_due`), each on its owner's today."""
     found = []
-    for contact_id, owner_id, interaction_id, due, kind, occurred_on in rows:
+    for contact_id, owner_id, interaction_id, due, kind, occurred_on in follow_ups_due(clocks):
         clock = clocks.get(owner_id)
         if clock is None or due > clock.today:
             continue
@@ -700,6 +704,11 @@ def _follow_ups(clocks: dict[int, OwnerClock]) -> list[NewReminder]:
 ANY_CREATION = date(1, 1, 2)  # a creation date that narrows no event window
 
 
+def candidates(clocks: dict[int, OwnerClock]):
+    """The contacts a run reads (`_candidates_q`), annotated for the role-start test."""
+    return Contact.objects.annotate(started_md=STARTED_MD).filter(_candidates_q(clocks))
+
+
 def _candidates_q(clocks: dict[int, OwnerClock]) -> Q:
     """The contacts a run may raise something for, as index lookups (never every contact):
     a check-in due (`next_check_in` ≤ today, the (owner, archived, next_check_in) index)
@@ -708,12 +717,14 @@ def _candidates_q(clocks: dict[int, OwnerClock]) -> Q:
     by_today: dict[date, list[OwnerClock]] = defaultdict(list)
     for clock in clocks.values():
         by_today[clock.today].append(clock)
-    open_check_in = Reminder.objects.filter(
-        contact_id=OuterRef("pk"), kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
-    )
     query = Q(pk__in=[])
     for today, group in by_today.items():
         owners = [clock.user_id for clock in group]
+        # Scoped to the run's owners: PostgreSQL evaluates a NOT EXISTS under an OR as one
+        # hashed set, which would otherwise hold every open check-in of the deployment.
+        open_check_in = Reminder.objects.filter(
+            owner_id__in=owners, contact_id=OuterRef("pk"), kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
+        )
         query |= Q(owner_id__in=owners, archived=False, next_check_in__lte=today) & ~Q(Exists(open_check_in))
         # The widest window of the group (a contact created since narrows its own; the rules decide).
         after = min(
@@ -792,8 +803,7 @@ def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> 
         return result
     _wake_snoozed(clocks)
     _schedule_new(clocks)
-    candidates = Contact.objects.annotate(started_md=STARTED_MD).filter(_candidates_q(clocks))
-    for rows in _contact_chunks(candidates, result):
+    for rows in _contact_chunks(candidates(clocks), result):
         with transaction.atomic():
             result.created += _insert_reminders(_raise_for(rows, clocks, result), now=now)
     with transaction.atomic():
