@@ -158,10 +158,21 @@ class FirstSchedule:
             return found
 
         table = connection.ops.quote_name(Contact._meta.db_table)
-        sql = f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s WHERE id = %s"
         with connection.cursor() as cursor:
             for start in range(0, n, STAGGER_BATCH):  # a batch at a time: memory stays flat
-                cursor.executemany(sql, rows(start, start + STAGGER_BATCH))
+                batch = rows(start, start + STAGGER_BATCH)
+                if connection.vendor == "postgresql":
+                    # One statement per batch (arrays joined by id), not a statement per row.
+                    firsts_col, dues_col, ids_col = (list(column) for column in zip(*batch, strict=True))
+                    cursor.execute(
+                        f"UPDATE {table} AS c SET first_check_in_on = v.first, next_check_in = v.due "
+                        "FROM unnest(%s::date[], %s::date[], %s::bigint[]) AS v(first, due, id) WHERE c.id = v.id",
+                        [firsts_col, dues_col, ids_col],
+                    )
+                else:
+                    cursor.executemany(
+                        f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s WHERE id = %s", batch
+                    )
         for column in (scores, ids, cadences, connected):
             del column[:]
         return n
