@@ -303,8 +303,10 @@ def backlog_seed(
     return user, today
 
 
-def _page_figures(client, url: str) -> tuple[float, int, int]:
-    """(median wall ms of BACKLOG_RUNS GETs after 2 warm-ups, HTML bytes, queries)."""
+def _page_figures(client, url: str) -> tuple[float, float, int, int]:
+    """(median wall ms and median CPU ms of this process over BACKLOG_RUNS GETs after 2
+    warm-ups, HTML bytes, queries). On a busy shared machine the wall time includes the
+    wait for a CPU; the CPU time does not."""
     import statistics
 
     from django.db import connection
@@ -313,14 +315,15 @@ def _page_figures(client, url: str) -> tuple[float, int, int]:
     for _ in range(2):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    wall = []
+    wall, cpu = [], []
     for _ in range(BACKLOG_RUNS):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url)
         wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    return statistics.median(wall), len(response.content), len(ctx.captured_queries)
+    return statistics.median(wall), statistics.median(cpu), len(response.content), len(ctx.captured_queries)
 
 
 def backlog_rows() -> list[dict]:
@@ -351,18 +354,21 @@ def backlog_rows() -> list[dict]:
         rows = []
         note = (
             f"{BACKLOG_CONTACTS:,} contacts, {n_open:,} open reminders ({n_active:,} active), "
-            f"{connection.vendor}, seeded in {seeded:.1f} s, load {os.getloadavg()[0]:.1f}"
+            f"{connection.vendor}, seeded in {seeded:.1f} s"
         )
         for label, url in [
             ("reminders page /reminders/ with backlog", "/reminders/"),
             ("dashboard / with backlog", "/"),
         ]:
-            median_ms, size, queries = _page_figures(client, url)
+            median_ms, cpu_ms, size, queries = _page_figures(client, url)
             kb = size / 1024
             rows.append(
                 {
-                    "benchmark": f"{label} ({note}): median of {BACKLOG_RUNS}, {queries} queries",
-                    "value": f"{median_ms:.1f} ms",
+                    "benchmark": (
+                        f"{label} ({note}): median of {BACKLOG_RUNS}, {queries} queries, "
+                        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+                    ),
+                    "value": f"{median_ms:.1f} ms (CPU {cpu_ms:.1f} ms)",
                     "target": f"≤ {BACKLOG_TARGET_MS:.0f} ms",
                     "ok": median_ms <= BACKLOG_TARGET_MS,
                 }

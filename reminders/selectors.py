@@ -27,10 +27,10 @@ DASHBOARD_DAYS = 7
 DASHBOARD_ROWS = 15  # per section; the reminders page has the rest
 # A window per section on the reminders page: "Show more" loads the next one (htmx, or a
 # plain link without JS), so a backlog of 10,000 costs what a window costs. A reminder row
-# with its actions is ~2.2 KB of HTML, an upcoming one ~0.9 KB: 25 + 25 + 50 rows keep
-# the page under 200 KB whatever the backlog.
+# with its actions is ~2.2 KB of HTML, an upcoming one ~0.9 KB: 25 rows a section keep the
+# page near 150 KB and 50 ms whatever the backlog.
 PAGE_ROWS = 25
-UPCOMING_ROWS = 50
+UPCOMING_ROWS = 25
 SECTIONS = ("overdue", "today", "upcoming")
 # The condition of the reminder_open_due_idx partial index, repeated as literal SQL in the
 # queries that should use it: SQLite uses a partial index only when the query has the very
@@ -38,6 +38,12 @@ SECTIONS = ("overdue", "today", "upcoming")
 OPEN_TERM = RawSQL(
     "\"reminders_reminder\".\"status\" IN ('open', 'snoozed')", (), output_field=BooleanField()
 )
+
+
+# `archived IN (false)`, not `NOT archived` (what `archived=False` writes): an equality
+# SQLite can walk the (owner, archived, next_check_in) index with, in date order, and
+# count from alone; PostgreSQL reads both the same.
+NOT_ARCHIVED = Q(archived__in=[False])
 
 
 # Within a day, upcoming items go birthdays, anniversaries, follow-ups, check-ins, each by
@@ -292,11 +298,9 @@ EVENT_CONTACT_COLUMNS = (
 )
 
 
-def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
-    """Birthdays and work anniversaries after today and within `days` (two queries).
-
-    Computed from contacts, not Reminder rows: rows are raised on the day itself.
-    """
+def _event_candidates(*, owner: User, today: date, days: int) -> tuple[QuerySet, QuerySet, date]:
+    """The contacts that may have a birthday or a work anniversary after today and within
+    `days` (two querysets, the rules decide), and the last day of the window."""
     until = today + timedelta(days=days)
     window = _day_window(today + timedelta(days=1), until)
     # No ORDER BY (sorted below): the model's name ordering would make SQLite walk
@@ -311,8 +315,12 @@ def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
         .annotate(started_md=Substr(Cast("started_on", CharField()), 6, 5))
         .filter(_started_md_q(window))
     )
-    contacts = {contact.pk: contact for contact in chain(by_birthday, by_start)}.values()
-    found = []
+    return by_birthday, by_start, until
+
+
+def _event_occurrences(contacts, *, today: date, until: date):
+    """(contact, kind, due_on, why) for each birthday and work anniversary in (today, until]
+    of `contacts` (anything with the EVENT_CONTACT_COLUMNS as attributes)."""
     for contact in contacts:
         try:
             if contact.birthday_month is not None and contact.birthday_day is not None:
@@ -323,16 +331,57 @@ def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
                     after=today,
                     until=until,
                 ):
-                    found.append(Upcoming(contact, ReminderKind.BIRTHDAY, due, rules.why_birthday(age=age)))
+                    yield contact, ReminderKind.BIRTHDAY, due, rules.why_birthday(age=age)
             if contact.started_on is not None:
                 for due, years in rules.anniversary_occurrences(
                     started_on=contact.started_on, after=today, until=until
                 ):
-                    why = rules.why_anniversary(years=years, company=contact.company)
-                    found.append(Upcoming(contact, ReminderKind.WORK_ANNIVERSARY, due, why))
+                    yield (
+                        contact,
+                        ReminderKind.WORK_ANNIVERSARY,
+                        due,
+                        rules.why_anniversary(years=years, company=contact.company),
+                    )
         except ValueError as exc:
-            log.warning("contact %s has an impossible date: %s", contact.pk, exc)
+            log.warning("contact %s has an impossible date: %s", contact.id, exc)
+
+
+def upcoming_events(*, owner: User, today: date, days: int) -> list[Upcoming]:
+    """Birthdays and work anniversaries after today and within `days` (two queries).
+
+    Computed from contacts, not Reminder rows: rows are raised on the day itself.
+    """
+    by_birthday, by_start, until = _event_candidates(owner=owner, today=today, days=days)
+    contacts = {contact.pk: contact for contact in chain(by_birthday, by_start)}.values()
+    found = [Upcoming(*event) for event in _event_occurrences(contacts, today=today, until=until)]
     return sorted(found, key=lambda item: (item.due_on, item.contact.full_name))
+
+
+def _upcoming_events_after(
+    *, owner: User, today: date, days: int, after: "Cursor | None", limit: int
+) -> tuple[list[Upcoming], int]:
+    """The first `limit` birthdays and anniversaries after the cursor, in key order, and how
+    many there are after it. Every candidate is read as a plain row (two queries) and the
+    rules run on each, but only the events shown become Contact objects."""
+    by_birthday, by_start, until = _event_candidates(owner=owner, today=today, days=days)
+    rows = {
+        row.id: row
+        for row in chain(
+            by_birthday.values_list(*EVENT_CONTACT_COLUMNS, named=True),
+            by_start.values_list(*EVENT_CONTACT_COLUMNS, named=True),
+        )
+    }.values()
+    found = []
+    for row, kind, due, why in _event_occurrences(rows, today=today, until=until):
+        key = (due, KIND_RANK[kind], row.id, 0)
+        if after is None or key > (after.due_on, *after.parts):
+            found.append((key, row, kind, why))
+    found.sort(key=lambda event: event[0])
+    events = [
+        Upcoming(Contact.from_db(by_birthday.db, EVENT_CONTACT_COLUMNS, tuple(row)), kind, key[0], why)
+        for key, row, kind, why in found[:limit]
+    ]
+    return events, len(found)
 
 
 def _upcoming_after_q(
@@ -389,15 +438,14 @@ def upcoming_window(
     event_until = today + timedelta(days=event_days)
     # Birthdays and anniversaries from the cursor's day (the day before: "after" is strict).
     event_from = today if after is None else max(today, after.due_on - timedelta(days=1))
-    events = []
+    events, events_total = [], 0
     if event_until > event_from:
-        events = [
-            e
-            for e in upcoming_events(owner=owner, today=event_from, days=(event_until - event_from).days)
-            if after is None or e.key > (after.due_on, *after.parts)
-        ]
+        events, events_total = _upcoming_events_after(
+            owner=owner, today=event_from, days=(event_until - event_from).days, after=after, limit=limit + 1
+        )
     check_ins = (
-        Contact.objects.filter(owner=owner, archived=False, next_check_in__gt=today, next_check_in__lte=until)
+        Contact.objects.filter(owner=owner, next_check_in__gt=today, next_check_in__lte=until)
+        .filter(NOT_ARCHIVED)
         .filter(_upcoming_after_q(after, KIND_RANK[ReminderKind.CHECK_IN], "next_check_in", "id"))
         .order_by("next_check_in", "id")
         .only(*UPCOMING_CONTACT_COLUMNS)
@@ -452,7 +500,7 @@ def upcoming_window(
     items.sort(key=lambda item: item.key)
     shown = items[:limit]
     # Counted whether or not there is more: the same queries whatever the size.
-    rest = len(events) + check_ins.order_by().count() + follow_ups.order_by().count()
+    rest = events_total + check_ins.order_by().count() + follow_ups.order_by().count()
     after_last = Cursor(shown[-1].due_on, shown[-1].key[1:]) if len(items) > limit and shown else None
     left = max(0, rest - len(shown)) if after_last else 0
     return Window(shown, after_last, left), (rest if after is None else None)
@@ -589,7 +637,7 @@ def dashboard_context(*, owner: User, today: date) -> dict:
     week, week_total = upcoming_page(
         owner=owner, today=today, days=DASHBOARD_DAYS, event_days=lead_days, limit=DASHBOARD_ROWS
     )
-    contact_count = Contact.objects.filter(owner=owner, archived=False).count()
+    contact_count = Contact.objects.filter(NOT_ARCHIVED, owner=owner).count()
     return {
         **row_actions_context(today),
         "greeting": _greeting(),
