@@ -74,6 +74,7 @@ _CONTACT_FIELDS = (
     "reconnect_why",
     "last_talked_on",
     "scores_on",
+    "check_in_due_on",
 )
 # The denormalised columns the schedule writes, in `Schedule`'s order.
 SCHEDULE_COLUMNS = (
@@ -85,6 +86,7 @@ SCHEDULE_COLUMNS = (
     "reconnect_why",
     "last_talked_on",
     "scores_on",
+    "check_in_due_on",
 )
 
 
@@ -177,6 +179,8 @@ class Schedule(NamedTuple):
     last_talked_on: date | None
     # The local day warmth and rank were computed for (None: the importer's first schedule).
     scores_on: date | None = None
+    # The check-in the job still has to raise (Contact.check_in_due_on).
+    check_in_due_on: date | None = None
 
 
 def _ids_q(field: str, ids: list[int]) -> Q:
@@ -389,6 +393,8 @@ def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, create
     last = facts.last_interaction_on
     heat = contact_warmth(facts, cadence=cadence, created_on=created_on, today=clock.today)
     revive = contact_reconnect(row, clock, facts)
+    # A new or moved check-in date is pending for the job; an unchanged one keeps its state.
+    pending = due if due != row.get("next_check_in") else row.get("check_in_due_on")
     return Schedule(
         last,
         due,
@@ -398,6 +404,7 @@ def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, create
         revive.why[:255],
         facts.last_talked_on,
         clock.today,
+        pending,
     )
 
 
@@ -454,17 +461,7 @@ def _write_schedule(changed: list[tuple[Schedule, int]]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET {assignments} WHERE id = %s",
-            [
-                (
-                    adapt(s.last_interaction_on),
-                    adapt(s.next_check_in),
-                    *s[2:-2],
-                    adapt(s.last_talked_on),
-                    adapt(s.scores_on),
-                    pk,
-                )
-                for s, pk in changed
-            ],
+            [tuple(adapt(v) if isinstance(v, date) else v for v in s) + (pk,) for s, pk in changed],
         )
 
 
@@ -711,21 +708,17 @@ def candidates(clocks: dict[int, OwnerClock]):
 
 def _candidates_q(clocks: dict[int, OwnerClock]) -> Q:
     """The contacts a run may raise something for, as index lookups (never every contact):
-    a check-in due (`next_check_in` ≤ today, the (owner, archived, next_check_in) index)
-    without an open one, or a birthday or work anniversary on a day of the run's
-    window (the partial birthday and role-start indexes, by month and day)."""
+    a check-in still to raise whose date has come (`check_in_due_on` ≤ today, a partial
+    index: the backlog of open check-ins is not in it), or a birthday or work anniversary
+    on a day of the run's window (the partial birthday and role-start indexes, by month
+    and day)."""
     by_today: dict[date, list[OwnerClock]] = defaultdict(list)
     for clock in clocks.values():
         by_today[clock.today].append(clock)
     query = Q(pk__in=[])
     for today, group in by_today.items():
         owners = [clock.user_id for clock in group]
-        # Scoped to the run's owners: PostgreSQL evaluates a NOT EXISTS under an OR as one
-        # hashed set, which would otherwise hold every open check-in of the deployment.
-        open_check_in = Reminder.objects.filter(
-            owner_id__in=owners, contact_id=OuterRef("pk"), kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
-        )
-        query |= Q(owner_id__in=owners, archived=False, next_check_in__lte=today) & ~Q(Exists(open_check_in))
+        query |= Q(owner_id__in=owners, archived=False, check_in_due_on__lte=today)
         # The widest window of the group (a contact created since narrows its own; the rules decide).
         after = min(
             rules.event_window(last_run_on=clock.last_run_on, today=today, created_on=ANY_CREATION)[0]
@@ -745,20 +738,28 @@ def _schedule_new(clocks: dict[int, OwnerClock]) -> None:
         _refresh_rows(rows, clocks)
 
 
-def _raise_for(rows: list[dict], clocks: dict[int, OwnerClock], result: RunResult) -> list[NewReminder]:
-    """The check-ins and events due for these candidate rows (the rules decide exactly)."""
+def _raise_for(
+    rows: list[dict], clocks: dict[int, OwnerClock], result: RunResult
+) -> tuple[list[NewReminder], list[int]]:
+    """The check-ins and events due for these candidate rows (the rules decide exactly),
+    and the contacts whose pending check-in is settled: raised now, or one open already
+    (never two open check-ins for one person)."""
     open_check_ins = set(
         Reminder.objects.filter(
             contact_id__in=[row["id"] for row in rows], kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
         ).values_list("contact_id", flat=True)
     )
     new: list[NewReminder] = []
+    settled: list[int] = []
     for row in rows:
         clock = clocks[row["owner_id"]]
         try:
-            due = row["next_check_in"]
-            if due is not None and due <= clock.today and row["id"] not in open_check_ins:
-                new.append(NewReminder(clock.user_id, row["id"], ReminderKind.CHECK_IN.value, due))
+            pending = row["check_in_due_on"]
+            if pending is not None and pending <= clock.today:
+                due = row["next_check_in"]
+                if row["id"] not in open_check_ins and due is not None and not row["archived"]:
+                    new.append(NewReminder(clock.user_id, row["id"], ReminderKind.CHECK_IN.value, due))
+                settled.append(row["id"])
             if row["birthday_month"] is not None or row["started_on"] is not None:
                 new.extend(_raise_events(row, clock, clock.local_date(row["created_at"])))
         except (ValueError, OverflowError, TypeError) as exc:
@@ -768,7 +769,7 @@ def _raise_for(rows: list[dict], clocks: dict[int, OwnerClock], result: RunResul
             log.error(
                 "generate_reminders: skipping contact %s (owner %s): %s", row["id"], row["owner_id"], exc
             )
-    return new
+    return new, settled
 
 
 def _wake_snoozed(clocks: dict[int, OwnerClock]) -> None:
@@ -804,8 +805,10 @@ def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> 
     _wake_snoozed(clocks)
     _schedule_new(clocks)
     for rows in _contact_chunks(candidates(clocks), result):
+        new, settled = _raise_for(rows, clocks, result)
         with transaction.atomic():
-            result.created += _insert_reminders(_raise_for(rows, clocks, result), now=now)
+            result.created += _insert_reminders(new, now=now)
+            Contact.objects.filter(pk__in=settled).update(check_in_due_on=None)
     with transaction.atomic():
         result.created += _insert_reminders(_follow_ups(clocks), now=now)
     focus.focus_pick_many(owner_ids=list(clocks), today_of=lambda owner_id: clocks[owner_id].today)

@@ -131,7 +131,7 @@ class FirstSchedule:
             self._cadences.append(cadence)
             self._connected.append(connected_on.toordinal() if connected_on else 0)
         # No talk yet (a connection is none); scores as of the import's day.
-        return Schedule(connected_on, due, heat, heat_why, rank, rank_why, None, self.clock.today)
+        return Schedule(connected_on, due, heat, heat_why, rank, rank_why, None, self.clock.today, due)
 
     def stagger(self, *, created_on: date) -> int:
         """Spread the new contacts' first check-ins (see the module docstring); returns how many."""
@@ -165,13 +165,16 @@ class FirstSchedule:
                     # One statement per batch (arrays joined by id), not a statement per row.
                     firsts_col, dues_col, ids_col = (list(column) for column in zip(*batch, strict=True))
                     cursor.execute(
-                        f"UPDATE {table} AS c SET first_check_in_on = v.first, next_check_in = v.due "
+                        f"UPDATE {table} AS c SET first_check_in_on = v.first, next_check_in = v.due, "
+                        "check_in_due_on = v.due "
                         "FROM unnest(%s::date[], %s::date[], %s::bigint[]) AS v(first, due, id) WHERE c.id = v.id",
                         [firsts_col, dues_col, ids_col],
                     )
                 else:
                     cursor.executemany(
-                        f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s WHERE id = %s", batch
+                        f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s, check_in_due_on = %s "
+                        "WHERE id = %s",
+                        [(first, due, due, pk) for first, due, pk in batch],
                     )
         for column in (scores, ids, cadences, connected):
             del column[:]

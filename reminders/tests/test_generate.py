@@ -477,3 +477,30 @@ def test_a_crash_half_way_is_redone_without_duplicates_or_gaps(alice, bob, monke
     monkeypatch.setattr(services, "_insert_reminders", real_insert)
     assert run(D0) == 12 - half
     assert Reminder.objects.count() == 12  # 6 birthdays + 6 check-ins, none twice
+
+
+def test_a_backlog_of_open_check_ins_is_not_read_again(alice):
+    """The next day's run reads the contacts with something due, not the people whose
+    check-in is already open: their pending date was cleared when it was raised."""
+    overdue = [make_contact(owner=alice, created_at=CREATED, tie_strength="strong") for _ in range(30)]
+    assert run(D0) == 30  # the backlog, raised once
+    assert not Contact.objects.filter(owner=alice, check_in_due_on__isnull=False).exists()
+    fresh = make_contact(owner=alice, created_at=at(D0 - timedelta(days=95)), tie_strength="strong")
+    clocks = services._owner_clocks([alice.pk], today=D0 + timedelta(days=1), now=at(D0))
+    services._schedule_new(clocks)
+    read = set(services.candidates(clocks).values_list("pk", flat=True))
+    assert read == {fresh.pk}  # not one of the 30 open ones
+    assert run(D0 + timedelta(days=1)) == 1
+    assert Reminder.objects.filter(contact__in=overdue, status="open").count() == 30
+
+
+def test_a_check_in_moved_into_the_past_is_raised_by_the_next_run(alice):
+    """A shorter cadence makes a check-in overdue at once: its new date is pending, so the
+    next run raises it although it is older than the last run."""
+    contact = make_contact(owner=alice, created_at=CREATED, tie_strength="weak", checkin_cadence_months=12)
+    assert run(date(2026, 6, 1)) == 0
+    Contact.objects.filter(pk=contact.pk).update(checkin_cadence_months=2)
+    services.contacts_schedule_refresh(contact_ids=[contact.pk], now=at(date(2026, 6, 2)))
+    assert Contact.objects.get(pk=contact.pk).check_in_due_on == date(2026, 3, 10)
+    assert run(date(2026, 6, 2)) == 1
+    assert keys() == {(contact.pk, "check_in", date(2026, 3, 10))}
