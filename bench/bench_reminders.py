@@ -11,6 +11,7 @@ never the whole table.
 
 import random
 import resource
+import sys
 import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
@@ -352,10 +353,8 @@ def backlog_rows() -> list[dict]:
         client = Client()
         client.force_login(user)
         rows = []
-        note = (
-            f"{BACKLOG_CONTACTS:,} contacts, {n_open:,} open reminders ({n_active:,} active), "
-            f"{connection.vendor}, seeded in {seeded:.1f} s"
-        )
+        note = f"{BACKLOG_CONTACTS:,} contacts, {n_open:,} open reminders ({n_active:,} active)"
+        print(f"[reminders] backlog seeded in {seeded:.1f} s on {connection.vendor}", file=sys.stderr)
         for label, url in [
             ("reminders page /reminders/ with backlog", "/reminders/"),
             ("dashboard / with backlog", "/"),
@@ -364,11 +363,13 @@ def backlog_rows() -> list[dict]:
             kb = size / 1024
             rows.append(
                 {
-                    "benchmark": (
-                        f"{label} ({note}): median of {BACKLOG_RUNS}, {queries} queries, "
-                        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+                    "benchmark": f"{label} ({note}): median of {BACKLOG_RUNS} requests",
+                    # The load average: on a busy shared machine the wall time includes the
+                    # wait for a CPU, the CPU time of this process does not.
+                    "value": (
+                        f"{median_ms:.1f} ms (CPU {cpu_ms:.1f} ms; {queries} queries; "
+                        f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
                     ),
-                    "value": f"{median_ms:.1f} ms (CPU {cpu_ms:.1f} ms)",
                     "target": f"≤ {BACKLOG_TARGET_MS:.0f} ms",
                     "ok": median_ms <= BACKLOG_TARGET_MS,
                 }
