@@ -13,7 +13,9 @@ from django.contrib.auth.models import User
 from django.db.models import BooleanField, CharField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Substr
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from contacts.models import Contact, Interaction, InteractionKind
 
@@ -162,6 +164,7 @@ def _after_q(cursor: Cursor | None, date_field: str, *fields: str) -> Q:
 
 
 def reminder_with_why(reminders: list[Reminder], today: date) -> list[Reminder]:
+    """The reminders with what their row shows: `why`, and `row_urls` (`row_view`)."""
     for reminder in reminders:
         if reminder.kind == ReminderKind.CHECK_IN:
             contact = reminder.contact
@@ -173,6 +176,33 @@ def reminder_with_why(reminders: list[Reminder], today: date) -> list[Reminder]:
             )
         else:
             reminder.why = reminder.detail or reminder.get_kind_display()
+    return row_view(reminders, today)
+
+
+def _url_maker(name: str):
+    """pk -> the URL `name` takes a pk for: reversed once, the pk put in by text (a row
+    window renders three URLs a row; reverse() is the costliest thing in it)."""
+    prefix, suffix = reverse(name, args=[0]).rsplit("/0/", 1)
+    return lambda pk: f"{prefix}/{pk}/{suffix}"
+
+
+def row_view(reminders: list, today: date) -> list:
+    """Put on each reminder what `_reminder_row.html` shows that costs to render: its URLs
+    (`done_url`, `dismiss_url`, `contact_url`) and the due date in words (`due_text`,
+    `is_overdue`)."""
+    done, dismiss, contact = (
+        _url_maker("reminders:done"),
+        _url_maker("reminders:dismiss"),
+        _url_maker("contacts:detail"),
+    )
+    for reminder in reminders:
+        reminder.done_url = done(reminder.pk)
+        reminder.dismiss_url = dismiss(reminder.pk)
+        reminder.contact_url = contact(reminder.contact_id)
+        due = reminder.due_on
+        reminder.is_overdue = due < today
+        text = date_format(due, "j M") + (f" {due.year}" if due.year != today.year else "")
+        reminder.due_text = "today" if due == today else f"overdue since {text}" if due < today else text
     return reminders
 
 
@@ -631,6 +661,7 @@ def dashboard_context(*, owner: User, today: date) -> dict:
     """The dashboard: greeting, today's focus (`focus.focus_today`; the view picks it first),
     and what is coming up (`upcoming_page`). The reconnect panel comes from contacts."""
     today_focus = focus.focus_today(owner_id=owner.pk, today=today)
+    row_view(today_focus.items, today)
     lead_days = owner.profile.birthday_lead_days
     # Coming up: check-ins and follow-ups of the next week, birthdays and anniversaries
     # as far ahead as the user's lead days; the first DASHBOARD_ROWS, and how many in all.
