@@ -231,7 +231,7 @@ def duplicate_pairs_for_owner(*, owner: User, limit: int = 200) -> list[Duplicat
             "first_check_in_on",
         )
     }
-    emails = ContactEmail.objects.filter(contact__owner=owner).values_list("contact_id", "value")
+    emails = ContactEmail.objects.filter(owner=owner).values_list("contact_id", "value")
     shown = find_pairs(rows, emails, hidden=not_duplicate_pairs(owner=owner))[:limit]
     _default_survivors(shown)
     return shown

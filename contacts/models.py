@@ -303,16 +303,41 @@ class Contact(models.Model):
             raise ValidationError({"introduced_by": "A contact cannot introduce themselves."})
 
 
+class ContactEmailQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Fills each email's `owner` from its contact (one query), as `save()` does."""
+        objs = list(objs)
+        missing = {e.contact_id for e in objs if e.owner_id is None}
+        if missing:
+            owners = dict(Contact.objects.filter(pk__in=missing).values_list("pk", "owner_id"))
+            for email in objs:
+                if email.owner_id is None:
+                    email.owner_id = owners.get(email.contact_id)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class ContactEmail(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    # The contact's owner, copied: a search reads one user's emails through this index
+    # instead of joining every user's emails to contacts (issue #14).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True, editable=False
+    )
     value = InternationalEmailField(max_length=254)  # UTF-8 local parts too: contacts.emails
     label = models.CharField(max_length=16, choices=ContactLabel.choices, default=ContactLabel.WORK)
+
+    objects = ContactEmailQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return self.value
+
+    def save(self, *args, **kwargs) -> None:
+        if self.owner_id is None or self.owner_id != self.contact.owner_id:
+            self.owner_id = self.contact.owner_id
+        super().save(*args, **kwargs)
 
 
 class ContactPhone(models.Model):

@@ -115,7 +115,7 @@ def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contac
         email_match = Q()
         for spelling in email_spellings:
             email_match |= Q(value__icontains=spelling)
-        email_hits = ContactEmail.objects.filter(email_match, contact__owner=owner).values("contact_id")
+        email_hits = ContactEmail.objects.filter(email_match, owner=owner).values("contact_id")
         tag_ids = Tag.objects.filter(owner=owner, name__icontains=word).values("pk")
         tag_hits = through.objects.filter(tag_id__in=tag_ids).values("contact_id")
         qs = qs.filter(Q(search_text__contains=word) | Q(pk__in=email_hits) | Q(pk__in=tag_hits))

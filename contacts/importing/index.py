@@ -91,7 +91,7 @@ class OwnerIndex:
 def owner_index_load(owner: User) -> OwnerIndex:
     """The owner's keys, connections and tags: five queries, whatever the account's size."""
     index = OwnerIndex()
-    for value, cid in ContactEmail.objects.filter(contact__owner=owner).values_list("value", "contact_id"):
+    for value, cid in ContactEmail.objects.filter(owner=owner).values_list("value", "contact_id"):
         index.by_email[email_key(value)] = cid
     for cid, first, last, company, url in Contact.objects.filter(owner=owner).values_list(
         "id", "first_name", "last_name", "company", "linkedin_url"

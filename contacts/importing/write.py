@@ -104,7 +104,12 @@ class ChunkWriter:
             if item.connected_on:
                 connected.add(pk)
                 connections.append((pk, item.connected_on))
-        fast_insert(ContactEmail, ["contact_id", "value", "label"], emails)
+        owner_id = self.owner.pk
+        fast_insert(
+            ContactEmail,
+            ["contact_id", "owner_id", "value", "label"],
+            [(pk, owner_id, value, label) for pk, value, label in emails],
+        )
         fast_insert(ContactPhone, ["contact_id", "value", "label"], phones)
         self._link_tags(tag_links)
         self._update_contacts(plan)
