@@ -13,7 +13,7 @@ import time
 
 from bench import bench_scheduler
 
-BIG = "bench-scale-big"
+BIG = "bench-search-big-v2"  # not under the scheduler's prefix: it counts its users
 BIG_CONTACTS = 10_000
 RUNS = 20
 TARGET_MS = 50.0
