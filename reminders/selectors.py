@@ -160,7 +160,9 @@ def _after_q(cursor: Cursor | None, date_field: str, *fields: str) -> Q:
     for i, field in enumerate(keys):
         equal = {keys[j]: values[j] for j in range(i)}
         query |= Q(**equal, **{f"{field}__gt": values[i]})
-    return query
+    # The leading `date >= cursor's date` is what the index seeks to: without it the OR is
+    # a filter, and the scan starts at the owner's first row (an OFFSET in disguise).
+    return Q(**{f"{date_field}__gte": cursor.due_on}) & query
 
 
 def reminder_with_why(reminders: list[Reminder], today: date) -> list[Reminder]:
@@ -427,7 +429,7 @@ def _upcoming_after_q(
     query = Q(**{f"{date_field}__gt": day}) | Q(**{date_field: day, f"{id_field}__gt": contact_id})
     if sub_field:
         query |= Q(**{date_field: day, id_field: contact_id, f"{sub_field}__gt": sub})
-    return query
+    return Q(**{f"{date_field}__gte": day}) & query  # the index seeks to the day (see _after_q)
 
 
 # The columns an upcoming check-in or follow-up row shows (`_upcoming_row.html`).

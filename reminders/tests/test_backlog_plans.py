@@ -136,6 +136,10 @@ def test_the_reminder_page_querysets_use_indexes(backlog):
     # The windows are read in the order of the partial index, cut by LIMIT: no sort of the backlog.
     window_plan = plans[0][1]
     assert "reminder_open_due_idx" in window_plan and "Sort" not in window_plan, window_plan
+    # "Show more" seeks to the cursor in the index (keyset), not past every row before it.
+    after_plan = plans[2][1]
+    seeks = [line for line in after_plan.splitlines() if "Index Cond" in line and "due_on >=" in line]
+    assert seeks, after_plan
 
 
 def _page_plans(client, url: str, **extra) -> list[tuple[str, str]]:
