@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/keepwarm
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-sqlite test-postgres lint format bench install chromium migrate clean screenshots fuzz
+.PHONY: run test test-sqlite test-postgres lint format bench install chromium migrate clean screenshots fuzz loadtest
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ fuzz: install
 
 bench: migrate
 	$(PY) -m bench.run
+
+# Load test (issue #14): locust, 50 users, against gunicorn + PostgreSQL + Redis on loopback;
+# 60 s with think time, then 60 s saturation. Tables in var/loadtest.md. Skipped without the servers.
+loadtest: install
+	$(PY) -m loadtest.run
 
 # The README's screenshots (desktop and phone), taken from the demo network by a browser test.
 screenshots: install chromium

@@ -1,0 +1,1 @@
+"""`make loadtest`: locust against gunicorn + PostgreSQL + Redis (see run.py)."""
