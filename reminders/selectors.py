@@ -111,13 +111,14 @@ def _active(owner: User, today: date) -> QuerySet[Reminder]:
     )
 
 
-def _active_count(owner: User, today: date) -> QuerySet[Reminder]:
+def active_count(owner: User | int, today: date) -> QuerySet[Reminder]:
     """The owner's active reminders for counting: read from the (owner, due_on, id) partial
     index alone; "on a contact that is not archived" is a NOT IN of the owner's archived
     contacts (few, and on their own index), not a join with every contact."""
-    archived = Contact.objects.filter(owner=owner, archived=True).order_by().values("id")
+    owner_id = owner if isinstance(owner, int) else owner.pk
+    archived = Contact.objects.filter(owner_id=owner_id, archived=True).order_by().values("id")
     return (
-        Reminder.objects.filter(OPEN_TERM, owner=owner, due_on__lte=today)
+        Reminder.objects.filter(OPEN_TERM, owner_id=owner_id, due_on__lte=today)
         .filter(Q(status=ReminderStatus.OPEN) | Q(status=ReminderStatus.SNOOZED, snoozed_until__lte=today))
         .exclude(contact_id__in=archived)
         .order_by()
@@ -237,7 +238,7 @@ def reminder_list_due(*, owner: User, today: date, limit: int | None = None) -> 
 
 def reminder_due_totals(*, owner: User, today: date) -> dict[str, int]:
     """How many reminders are overdue and due today: one COUNT on the partial index."""
-    return _active_count(owner, today).aggregate(
+    return active_count(owner, today).aggregate(
         overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on=today))
     )
 
@@ -276,7 +277,7 @@ def reminder_window(
     if after is None and total is not None:
         left = total - len(rows)
     else:  # counted whether or not there is more: the same queries whatever the size
-        left = _active_count(owner, today).filter(where, _after_q(after, "due_on", "id")).count() - len(rows)
+        left = active_count(owner, today).filter(where, _after_q(after, "due_on", "id")).count() - len(rows)
     after_last = Cursor(rows[-1].due_on, (rows[-1].pk,)) if more else None
     return Window(rows, after_last, max(left, 0) if more else 0)
 

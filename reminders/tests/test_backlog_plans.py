@@ -126,7 +126,7 @@ def test_the_reminder_page_querysets_use_indexes(backlog):
         "overdue after a cursor": selectors._active(owner, today)
         .filter(due_on__lt=today)
         .filter(selectors._after_q(cursor, "due_on", "id"))[:26],
-        "active count": selectors._active_count(owner, today).values("id"),
+        "active count": selectors.active_count(owner, today).values("id"),
     }
     plans = []
     for name, queryset in querysets.items():
@@ -167,18 +167,9 @@ def test_every_query_of_the_reminders_page_and_its_show_more_uses_indexes(backlo
     _assert_no_seq_scans(plans)
 
 
-# reminders/focus.py (`focus_today`, outside this change) counts the "waiting" reminders
-# with a join of every contact (`Reminder.objects.active(...).count()`); PostgreSQL hashes
-# all the owner's contacts for it. The fix belongs there: count as
-# `selectors._active_count` does (the partial index, NOT IN the archived contacts).
-FOCUS_WAITING_COUNT = 'SELECT COUNT(*) AS "__count" FROM "reminders_reminder" INNER JOIN "contacts_contact"'
-
-
 def test_every_query_of_the_dashboard_uses_indexes(backlog, client):
+    """The focus's "waiting" count too: it counts as the reminders page does
+    (`selectors.active_count`: the partial index, NOT IN the archived contacts)."""
     owner, _today = backlog
     client.force_login(owner)
-    plans = _page_plans(client, reverse("dashboard"))
-    known = [(sql, plan) for sql, plan in plans if sql.startswith(FOCUS_WAITING_COUNT) and _seq_scans(plan)]
-    _assert_no_seq_scans([item for item in plans if item not in known])
-    if known:
-        pytest.xfail("reminders/focus.py focus_today's waiting count scans contacts:\n" + known[0][1])
+    _assert_no_seq_scans(_page_plans(client, reverse("dashboard")))
