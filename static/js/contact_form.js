@@ -8,5 +8,6 @@ document.addEventListener("click", function (e) {
   var html = box.querySelector("template").innerHTML.replace(/__prefix__/g, total.value);
   box.querySelector(".handle-rows").insertAdjacentHTML("beforeend", html);
   total.value = parseInt(total.value, 10) + 1;
-  box.querySelector(".handle-rows .handle-row:last-child input[type=email], .handle-rows .handle-row:last-child input[type=tel]").focus();
+  // The new row's value box (emails are text inputs with inputmode=email: UTF-8 addresses).
+  box.querySelector(".handle-rows .handle-row:last-child .input-group > input").focus();
 });

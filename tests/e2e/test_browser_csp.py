@@ -176,8 +176,10 @@ def test_every_page_runs_under_the_csp_without_a_violation(
     before = rows.count()
     page.click("#emails .handle-add")
     assert rows.count() == before + 1
-    # A text input (browsers refuse a UTF-8 local part in type=email: contacts/emails.py).
+    # The new row's address box has the focus: a text input with the email keyboard
+    # (browsers refuse a UTF-8 local part in type=email: contacts/emails.py).
     assert page.evaluate("document.activeElement.name").endswith("-value")
+    assert page.evaluate("document.activeElement.inputMode") == "email"
     watch.visit(f"{url}/contacts/{people['ada'].pk}/edit/")
     # Its "introduced by" picker (single) takes one person.
     page.fill("#contact-form .contact-picker[data-single] input.picker-search", "grace")
