@@ -43,7 +43,7 @@ def _signals() -> None:
             "ELSE NULL END"
         )
         cursor.execute(
-            f"UPDATE {interactions} SET summary = %s, kind = 'other', exchange = NULL WHERE id % 20 = 19",
+            f"UPDATE {interactions} SET summary = %s, kind = 'other', exchange = NULL WHERE id %% 20 = 19",
             [CONNECTED_SUMMARY],
         )
         cursor.execute(
