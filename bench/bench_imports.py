@@ -100,20 +100,24 @@ def run() -> list[dict]:
     settings.IMPORT_MAX_BYTES = max(settings.IMPORT_MAX_BYTES, csv_path.stat().st_size + 1)
     results = []
 
-    # Peak memory: the real command in a fresh process, on a copy of the migrated DB.
-    db_path = Path(settings.DATABASES["default"]["NAME"])
-    connection.close()
-    mem_db = work / "mem.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{mem_db}{suffix}").unlink(missing_ok=True)
-    shutil.copy(db_path, mem_db)
+    # Peak memory: the real command in a fresh process, on a copy of the migrated SQLite
+    # file (on PostgreSQL, on the bench's own database: its user is another account).
     env = {
         **os.environ,
-        "SQLITE_PATH": str(mem_db),
         "IMPORT_MAX_BYTES": str(csv_path.stat().st_size + 1),
         "DJANGO_SETTINGS_MODULE": "crm.settings",
     }
-    env.pop("DATABASE_URL", None)
+    if connection.vendor == "sqlite":
+        db_path = Path(settings.DATABASES["default"]["NAME"])
+        connection.close()
+        mem_db = work / "mem.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{mem_db}{suffix}").unlink(missing_ok=True)
+        shutil.copy(db_path, mem_db)
+        env["SQLITE_PATH"] = str(mem_db)
+        env.pop("DATABASE_URL", None)
+    else:
+        connection.close()
     manage = str(ROOT / "manage.py")
     subprocess.run(
         [

@@ -79,8 +79,9 @@ def _database_env(db: str, *, persistent: bool) -> dict[str, str]:
     return env
 
 
-def _measure(areas: list[str]) -> list[dict]:
-    """In this process (its database set by the parent): migrate, then each area's rows."""
+def _measure(areas: list[str], out: Path) -> list[dict]:
+    """In this process (its database set by the parent): migrate, then each area's rows,
+    written to `out` after each area (a later area that fails keeps the earlier figures)."""
     import django
 
     django.setup()
@@ -100,6 +101,7 @@ def _measure(areas: list[str]) -> list[dict]:
         area_rows = module.run()
         print(f"[{area}] {len(area_rows)} figures in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         rows.extend({**row, "area": area} for row in area_rows)
+        out.write_text(json.dumps(rows, default=str))
     return rows
 
 
@@ -113,10 +115,15 @@ def _child(db: str, areas: list[str], *, persistent: bool) -> list[dict] | str:
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--child", target, *areas], env=env, cwd=ROOT, check=False
     )
-    if done.returncode:
-        return f"the {db} run failed (exit {done.returncode}; its output is above)"
-    rows = json.loads(Path(target).read_text())
+    text = Path(target).read_text()
     Path(target).unlink()
+    if done.returncode and not text:
+        return f"the {db} run failed (exit {done.returncode}; its output is above)"
+    rows = json.loads(text) if text else []
+    if done.returncode:
+        print(
+            f"the {db} run failed after {len(rows)} figures (exit {done.returncode}; above)", file=sys.stderr
+        )
     return rows
 
 
@@ -149,7 +156,7 @@ def _table(results: dict[str, list[dict] | str]) -> str:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
-        Path(argv[1]).write_text(json.dumps(_measure(argv[2:]), default=str))
+        _measure(argv[2:], Path(argv[1]))
         return 0
     databases = DATABASES
     if argv[:1] == ["--db"]:
