@@ -288,9 +288,7 @@ def focus_today(*, owner_id: int, today: date) -> Focus:
     )
     is_active = Reminder.objects.active(today).filter(owner_id=owner_id)
     open_ids = set(is_active.filter(focus_on=today).values_list("id", flat=True)) if picked else set()
-    from .selectors import active_count  # selectors imports this module
-
-    total = active_count(owner_id, today).count()
+    total = Reminder.objects.active_count(owner_id, today).count()
     tags = tag_cadences({r.contact_id for r in picked})
     items, done = [], []
     for ranked, reminder in rank_reminders(picked, profile=profile, today=today, tags=tags):

@@ -10,9 +10,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import chain
 
 from django.contrib.auth.models import User
-from django.db.models import BooleanField, CharField, Count, Q, QuerySet
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Substr
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -20,7 +18,8 @@ from django.utils.dateformat import format as date_format
 from contacts.models import Contact, Interaction, InteractionKind
 
 from . import focus, rules
-from .models import Reminder, ReminderKind, ReminderStatus
+from .models import OPEN_TERM, Reminder, ReminderKind, ReminderStatus
+from .windows import STARTED_MD, day_window, month_day_q, started_md_q
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +33,6 @@ DASHBOARD_ROWS = 15  # per section; the reminders page has the rest
 PAGE_ROWS = 25
 UPCOMING_ROWS = 25
 SECTIONS = ("overdue", "today", "upcoming")
-# The condition of the reminder_open_due_idx partial index, repeated as literal SQL in the
-# queries that should use it: SQLite uses a partial index only when the query has the very
-# term, constants included (a bound parameter does not match); PostgreSQL proves it anyway.
-OPEN_TERM = RawSQL(
-    "\"reminders_reminder\".\"status\" IN ('open', 'snoozed')", (), output_field=BooleanField()
-)
 
 
 # `archived IN (false)`, not `NOT archived` (what `archived=False` writes): an equality
@@ -112,17 +105,8 @@ def _active(owner: User, today: date) -> QuerySet[Reminder]:
 
 
 def active_count(owner: User | int, today: date) -> QuerySet[Reminder]:
-    """The owner's active reminders for counting: read from the (owner, due_on, id) partial
-    index alone; "on a contact that is not archived" is a NOT IN of the owner's archived
-    contacts (few, and on their own index), not a join with every contact."""
-    owner_id = owner if isinstance(owner, int) else owner.pk
-    archived = Contact.objects.filter(owner_id=owner_id, archived=True).order_by().values("id")
-    return (
-        Reminder.objects.filter(OPEN_TERM, owner_id=owner_id, due_on__lte=today)
-        .filter(Q(status=ReminderStatus.OPEN) | Q(status=ReminderStatus.SNOOZED, snoozed_until__lte=today))
-        .exclude(contact_id__in=archived)
-        .order_by()
-    )
+    """`Reminder.objects.active_count` for a user or a user id."""
+    return Reminder.objects.active_count(owner if isinstance(owner, int) else owner.pk, today)
 
 
 @dataclass(frozen=True)
@@ -282,38 +266,6 @@ def reminder_window(
     return Window(rows, after_last, max(left, 0) if more else 0)
 
 
-def _day_window(start: date, end: date) -> dict[int, set[int]]:
-    """{month: days} for every calendar day from start to end (inclusive).
-
-    A Feb 28 in the window brings day 29 too: Feb 29 dates fall on Feb 28 in common
-    years. The rules then decide exactly; this only narrows the rows SQL returns.
-    """
-    window: dict[int, set[int]] = {}
-    day = start
-    while day <= end:
-        window.setdefault(day.month, set()).add(day.day)
-        if day.month == 2 and day.day == 28:
-            window[2].add(29)
-        day += timedelta(days=1)
-    return window
-
-
-def _started_md_q(window: dict[int, set[int]]) -> Q:
-    query = Q(pk__in=[])
-    for month, days in window.items():
-        query |= Q(
-            started_md__gte=f"{month:02d}-{min(days):02d}", started_md__lte=f"{month:02d}-{max(days):02d}"
-        )
-    return query
-
-
-def _month_day_q(window: dict[int, set[int]], month_field: str, day_field: str) -> Q:
-    query = Q(pk__in=[])
-    for month, days in window.items():
-        query |= Q(**{month_field: month, f"{day_field}__gte": min(days), f"{day_field}__lte": max(days)})
-    return query
-
-
 # The columns a birthday or work anniversary is shown with (the page's and the digest's).
 EVENT_CONTACT_COLUMNS = (
     "id",
@@ -335,18 +287,16 @@ def _event_candidates(*, owner: User, today: date, days: int) -> tuple[QuerySet,
     """The contacts that may have a birthday or a work anniversary after today and within
     `days` (two querysets, the rules decide), and the last day of the window."""
     until = today + timedelta(days=days)
-    window = _day_window(today + timedelta(days=1), until)
+    window = day_window(today + timedelta(days=1), until)
     # No ORDER BY (sorted below): the model's name ordering would make SQLite walk
     # the name index instead of the birthday and started_on indexes.
     base = Contact.objects.filter(owner=owner, archived=False).order_by().only(*EVENT_CONTACT_COLUMNS)
     # Two queries, not one OR: birthdays use the (owner, month, day) index, and only
     # the anniversary query scans. started_on's month and day are compared as
     # "MM-DD" text: native SQL, where __month/__day call Python per row on SQLite.
-    by_birthday = base.filter(_month_day_q(window, "birthday_month", "birthday_day"))
+    by_birthday = base.filter(month_day_q(window, "birthday_month", "birthday_day"))
     by_start = (
-        base.filter(started_on__isnull=False)
-        .annotate(started_md=Substr(Cast("started_on", CharField()), 6, 5))
-        .filter(_started_md_q(window))
+        base.filter(started_on__isnull=False).annotate(started_md=STARTED_MD).filter(started_md_q(window))
     )
     return by_birthday, by_start, until
 
