@@ -59,3 +59,16 @@ def owner_data(alice):
     make_interaction(contacts=[ada, charles], occurred_on=date(2026, 9, 15), follow_up_on=date(2026, 9, 17))
     make_reminder(contact=ada)
     return alice
+
+
+def real_path(route, owner) -> str:
+    """The route's URL for one of `owner`'s real objects (the backup format for a format)."""
+    from django.urls import reverse
+
+    from tests.test_isolation import factory_for
+
+    kwargs = {name: factory_for(route, name)(owner).pk for name in route.int_kwargs}
+    kwargs.update(
+        {name: {"fmt": "json"}.get(name, owner.profile.calendar_token) for name in route.other_kwargs}
+    )
+    return reverse(route.name, kwargs=kwargs)

@@ -17,7 +17,7 @@ import contacts.forms
 import crm.forms
 import reminders.forms
 
-from .conftest import fuzz_settings
+from .conftest import fuzz_settings, real_path
 from .test_fuzz_query_strings import CORE, KEYS, ROUTES, path_for, value
 
 pytestmark = pytest.mark.django_db
@@ -60,16 +60,8 @@ def test_post_with_any_form_is_not_a_500(client, owner_data, data):
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_every_view_posted_each_nasty_value_is_not_a_500(client, owner_data, route):
     """Not random: every view, every form field at once set to each core nasty value."""
-    from django.urls import reverse
-
-    from tests.test_isolation import factory_for
-
     client.force_login(owner_data)
-    kwargs = {name: factory_for(route, name)(owner_data).pk for name in route.int_kwargs}
-    kwargs.update(
-        {name: {"fmt": "json"}.get(name, owner_data.profile.calendar_token) for name in route.other_kwargs}
-    )
-    path = reverse(route.name, kwargs=kwargs)
+    path = real_path(route, owner_data)
     for nasty in CORE:
         body = urlencode([(k, nasty) for k in POST_KEYS])
         response = client.post(path, data=body, content_type="application/x-www-form-urlencoded")

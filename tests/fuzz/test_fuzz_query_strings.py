@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.test_isolation import all_routes, factory_for
 
-from .conftest import fuzz_settings
+from .conftest import fuzz_settings, real_path
 
 pytestmark = pytest.mark.django_db
 
@@ -123,11 +123,7 @@ CORE = ["\x00", "a\x00b", "²", "٣", "-1", "1.5", "9" * 25, str(2**64), "9" * 5
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_every_view_with_each_nasty_value_is_not_a_500(client, owner_data, route):
     client.force_login(owner_data)
-    kwargs = {name: factory_for(route, name)(owner_data).pk for name in route.int_kwargs}
-    kwargs.update(
-        {name: {"fmt": "json"}.get(name, owner_data.profile.calendar_token) for name in route.other_kwargs}
-    )
-    path = reverse(route.name, kwargs=kwargs)
+    path = real_path(route, owner_data)
     for nasty in CORE:
         query = urlencode([(k, nasty) for k in KEYS])
         response = client.get(f"{path}?{query}")
