@@ -486,3 +486,31 @@ class NotDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_id} ≠ {self.second_id}"
+
+
+class Offer(models.Model):
+    """Something the owner can give a contact in return ("give before you ask").
+
+    Noted when logging an interaction where the owner asked for something; shown on
+    the contact page until marked given, and used by "Who can I help this week?".
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offers")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="offers")
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="offers"
+    )
+    text = models.CharField(max_length=200)
+    created_on = models.DateField()
+    given_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["owner", "contact"], name="offer_open_idx", condition=Q(given_on__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -77,6 +77,10 @@ INSTALLED_APPS = [
     "contacts",
     "reminders",
     "digests",
+    "insights",
+    "goals",
+    "messaging",
+    "sources",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,9 @@ urlpatterns = [
     path("reconnect/", include("contacts.reconnect_urls")),
     path("", include("reminders.calendar_urls")),
     path("", include("digests.urls")),
+    path("insights/", include("insights.urls")),
+    path("goals/", include("goals.urls")),
+    path("", include("messaging.urls")),
+    path("", include("sources.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("crm", "contacts", "reminders", "digests")
+APPS = ("crm", "contacts", "reminders", "digests", "insights", "goals", "messaging", "sources")
 # Pure rules: dates and strings in, dates and strings out (STYLE.md, "Where code lives").
 PURE_RULES = ("reminders/rules.py", "digests/rules.py")
 
