@@ -393,6 +393,12 @@ class Exchange(models.TextChoices):
 CONNECTED_SUMMARY = "Connected on LinkedIn"
 
 
+class InteractionOrigin(models.TextChoices):
+    HAND = "", "Logged by hand"
+    CALENDAR = "calendar", "From calendar"
+    MAILBOX = "mailbox", "From mailbox"
+
+
 class Interaction(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions")
     contacts = models.ManyToManyField(Contact, related_name="interactions")
@@ -404,6 +410,10 @@ class Interaction(models.Model):
     exchange = models.CharField(max_length=8, choices=Exchange.choices, null=True, blank=True)  # noqa: DJ001
     follow_up_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where an interaction that logged itself came from (sources/, issue #16); "" by hand.
+    origin = models.CharField(
+        max_length=8, choices=InteractionOrigin.choices, default="", blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
