@@ -65,6 +65,9 @@ class CalendarSource(SourceHealth):
     last_modified = models.CharField(max_length=64, blank=True, editable=False)
     # sha256 of the last body parsed: the same body again skips parsing.
     body_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # When the next occurrence known at the last parse ends: until then an unchanged feed
+    # has nothing new (a meeting counts once it is over), so it is not parsed again.
+    parse_again_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -132,9 +135,11 @@ class FoundEvent(models.Model):
     recurrence_id = models.CharField(max_length=40, blank=True)
     occurred_on = models.DateField()
     title = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)  # only when the source's store_description is on
     addresses = models.JSONField(default=list)  # the contacts' addresses it was matched on
     contact_ids = models.JSONField(default=list)
     status = models.CharField(max_length=8, choices=FoundStatus.choices)
+    claim = models.CharField(max_length=32, blank=True, editable=False)  # the run that inserted it
     interaction = models.ForeignKey(
         Interaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -165,6 +170,7 @@ class FoundMail(models.Model):
     day = models.DateField()
     addresses = models.JSONField(default=list)
     status = models.CharField(max_length=8, choices=FoundStatus.choices)
+    claim = models.CharField(max_length=32, blank=True, editable=False)  # the run that inserted it
     interaction = models.ForeignKey(
         Interaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
