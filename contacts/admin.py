@@ -11,7 +11,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from .models import Contact, ContactEmail, ContactPhone, ImportJob, Interaction, RoleHistory, Tag
+from .models import Contact, ContactEmail, ContactPhone, ImportJob, Interaction, Offer, RoleHistory, Tag
 from .resources import ContactResource
 
 
@@ -117,6 +117,17 @@ class ContactEmailAdmin(admin.ModelAdmin):
     search_fields = ("value", "contact__first_name", "contact__last_name")
     list_select_related = ("contact",)
     raw_id_fields = ("contact",)
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    """What owners offered in return for a favour ("give before you ask"); open = not given yet."""
+
+    list_display = ("text", "contact", "owner", "created_on", "given_on")
+    list_filter = ("given_on", "created_on")
+    search_fields = ("text", "contact__first_name", "contact__last_name", "owner__username")
+    list_select_related = ("contact", "owner")
+    raw_id_fields = ("owner", "contact", "interaction")
 
 
 @admin.register(RoleHistory)

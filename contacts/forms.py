@@ -1,4 +1,5 @@
-"""Input shapes for contacts, interactions, tags and the list's filters and bulk actions."""
+"""Input shapes for contacts, interactions, tags, the list's filters and bulk actions,
+and "met at an event"."""
 
 import calendar
 from datetime import date, timedelta
@@ -14,6 +15,10 @@ from django.utils.safestring import mark_safe
 from crm.querystring import plain_int
 from reminders.warmth import BAND_LABELS, BANDS
 
+from .emails import email_address_valid
+from .importing.matching import linkedin_key
+from .importing.parsers.common import clean, split_full_name
+from .met import MAX_PEOPLE, MetPerson
 from .models import (
     CONTACT_FIELDS,
     Contact,
@@ -28,7 +33,7 @@ from .models import (
     TieStrength,
 )
 from .selectors import SORT_LABELS, Archived, ContactFilters
-from .services import BulkAction, Handle, parse_tag_names
+from .services import MAX_OFFERS, OFFER_MAX_LENGTH, BulkAction, Handle, parse_tag_names
 
 MONTH_CHOICES = [("", "Month")] + [(str(m), calendar.month_name[m]) for m in range(1, 13)]
 
@@ -472,6 +477,200 @@ class InteractionForm(forms.ModelForm):
 
 
 FOLLOW_UP_AFTER_FIRST_MEETING = timedelta(days=2)
+
+OFFER_PLACEHOLDERS = (
+    "e.g. introduce them to a designer I know",
+    "e.g. review their deck",
+    "e.g. share an article",
+)
+
+
+class LogInteractionForm(InteractionForm):
+    """The log form: an interaction, and when the user asked a favour, "What can you offer
+    in return?" in up to three short notes (static/js/log_form.js shows them only for
+    "I asked a favour"; without JavaScript they are always there, and ignored otherwise).
+
+    Editing an interaction (InteractionForm) does not show or change its offers: they are
+    noted when logging, and managed on the contact page afterwards.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = [f"offer_{i}" for i in range(1, MAX_OFFERS + 1)]
+        for name, placeholder in zip(names, OFFER_PLACEHOLDERS, strict=True):
+            self.fields[name] = forms.CharField(
+                required=False,
+                max_length=OFFER_MAX_LENGTH,
+                label=f"Offer {name[-1]}",
+                widget=forms.TextInput(attrs={"placeholder": placeholder}),
+            )
+        self.helper.layout.append(
+            Fieldset(
+                "What can you offer in return?",
+                HTML(
+                    '<p class="form-text mt-0">If you asked a favour: up to three short notes. '
+                    "They stay on the contact's page until you mark them given.</p>"
+                ),
+                Div(
+                    *(Div(Field(n, wrapper_class="mb-0"), css_class="col-md-4") for n in names),
+                    css_class="row g-2",
+                ),
+                css_id="log-offers",
+                css_class="kw-offers mb-3",
+                data_offers_for=Exchange.ASKED.value,
+            )
+        )
+
+    def offers(self) -> list[str]:
+        return [self.cleaned_data.get(f"offer_{i}") or "" for i in range(1, MAX_OFFERS + 1)]
+
+
+# --- met at an event ----------------------------------------------------------------
+
+
+class MetEventForm(forms.Form):
+    event = forms.CharField(
+        max_length=120,
+        label="Event",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. PyData London meetup", "class": "form-control"}),
+        error_messages={"required": "Give the event's name."},
+    )
+    occurred_on = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        error_messages={"required": "Give the event's date."},
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_event(self) -> str:
+        return clean(self.cleaned_data["event"])
+
+    def clean_occurred_on(self) -> date:
+        value = self.cleaned_data["occurred_on"]
+        if value > self.today:
+            raise forms.ValidationError(
+                "The event cannot be in the future: log the people after you meet them."
+            )
+        if value < date(1900, 1, 1):
+            raise forms.ValidationError("Give a date after 1900.")
+        return value
+
+
+def _row_input(placeholder: str, **attrs) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={"placeholder": placeholder, "class": "form-control form-control-sm", **attrs}
+    )
+
+
+class MetPersonForm(forms.Form):
+    """One person met: a name, and optionally company, email or LinkedIn URL, a line of notes."""
+
+    name = forms.CharField(required=False, max_length=201, label="Name", widget=_row_input("Name"))
+    company = forms.CharField(required=False, max_length=200, label="Company", widget=_row_input("Company"))
+    handle = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Email or LinkedIn URL",
+        widget=_row_input("Email or LinkedIn URL", inputmode="email", autocomplete="off"),
+    )
+    notes = forms.CharField(
+        required=False, max_length=300, label="Notes", widget=_row_input("A line of notes")
+    )
+
+    def __init__(self, *args, row: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row = row
+
+    def _where(self) -> str:
+        return f"Row {self.row}: " if self.row else ""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            for name, errors in list(self.errors.items()):
+                self.errors[name] = self.error_class([f"{self._where()}{e}" for e in errors])
+            return data
+        first, last = split_full_name(data.get("name") or "")
+        others = any(clean(data.get(n)) for n in ("company", "handle", "notes"))
+        if not first:
+            if others:
+                self.add_error("name", f"{self._where()}give this person's name, or clear the row.")
+            return data
+        if len(first) > 100 or len(last) > 100:
+            self.add_error("name", f"{self._where()}the name is too long (100 characters for each part).")
+        handle = clean(data.get("handle"))
+        data["email"] = data["linkedin_url"] = ""
+        if handle:
+            url = linkedin_key(handle) if "linkedin.com" in handle.lower() else ""
+            if url:
+                profile = url.split("linkedin.com/", 1)[1]
+                if not profile or " " in profile or len(url) > 300:
+                    self.add_error("handle", f"{self._where()}“{handle}” is not a LinkedIn profile URL.")
+                data["linkedin_url"] = url
+            elif "@" in handle:
+                if not email_address_valid(handle):
+                    self.add_error("handle", f"{self._where()}“{handle}” is not an email address.")
+                data["email"] = handle
+            else:
+                self.add_error("handle", f"{self._where()}give an email address or a LinkedIn profile URL.")
+        data["first_name"], data["last_name"] = first, last
+        return data
+
+    def _post_clean(self) -> None:
+        # Mark the invalid inputs (Bootstrap's is-invalid, aria-invalid): the fields are this form's copies.
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+
+    def person(self) -> MetPerson | None:
+        """The row's person, or None for a blank row."""
+        data = getattr(self, "cleaned_data", None) or {}
+        if not data.get("first_name"):
+            return None
+        return MetPerson(
+            row=self.row or 0,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            company=clean(data.get("company")),
+            email=data["email"],
+            linkedin_url=data["linkedin_url"],
+            notes=clean(data.get("notes")),
+        )
+
+
+class BaseMetPeopleFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        kwargs["row"] = None if index is None else index + 1
+        return kwargs
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not self.people():
+            raise forms.ValidationError("Add at least one person: a name is enough.")
+
+    def people(self) -> list[MetPerson]:
+        return [p for form in self.forms if (p := form.person())]
+
+    def error_rows(self) -> list[int]:
+        return [form.row for form in self.forms if form.errors and form.row]
+
+
+# Five blank rows work without JavaScript; static/js/met.js adds more (the empty form).
+MetPeopleFormSet = forms.formset_factory(
+    MetPersonForm,
+    formset=BaseMetPeopleFormSet,
+    extra=5,
+    max_num=MAX_PEOPLE,
+    validate_max=True,
+    absolute_max=MAX_PEOPLE,
+)
 
 
 class TagForm(forms.ModelForm):

@@ -1,4 +1,4 @@
-"""Write side of contacts: contacts, interactions, tags.
+"""Write side of contacts: contacts, interactions, tags, offers.
 
 Every service is keyword-only and atomic, and tells the reminder engine
 (reminders.services) what changed; the engine owns reminders, RoleHistory and the
@@ -17,7 +17,7 @@ from django.utils import timezone
 from reminders import services as reminder_services
 from reminders.models import Reminder
 
-from .models import CONTACT_FIELDS, Contact, ContactEmail, ContactPhone, Interaction, Tag
+from .models import CONTACT_FIELDS, Contact, ContactEmail, ContactPhone, Exchange, Interaction, Offer, Tag
 
 # Changing one of these moves the check-in schedule.
 SCHEDULE_FIELDS = ("tie_strength", "checkin_cadence_months", "archived")
@@ -266,6 +266,89 @@ def interaction_create(
     interaction.contacts.set(ids)
     reminder_services.interaction_recorded(interaction_id=interaction.pk, today=today)
     return interaction
+
+
+# "What can you offer in return?": the log form has three short notes (Offer.text's length).
+MAX_OFFERS = 3
+OFFER_MAX_LENGTH = 200
+
+
+def offer_texts(notes: Iterable[str]) -> list[str]:
+    """The non-blank notes, whitespace collapsed, repeats (any case) dropped, in order."""
+    texts: list[str] = []
+    seen: set[str] = set()
+    for note in notes:
+        text = " ".join((note or "").split())
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            texts.append(text)
+    return texts
+
+
+@transaction.atomic
+def interaction_create_with_offers(
+    *,
+    owner: User,
+    contact_ids: Iterable[int],
+    occurred_on: date,
+    today: date,
+    kind: str,
+    summary: str = "",
+    topics: str = "",
+    exchange: str | None = None,
+    follow_up_on: date | None = None,
+    offers: Sequence[str] = (),
+) -> tuple[Interaction, list[Offer]]:
+    """Log an interaction (`interaction_create`) and, when the owner asked a favour, what
+    they can offer in return: each non-blank note becomes an open Offer for each contact.
+
+    Returns the interaction and the offers created. Notes on an interaction that is not
+    "asked" are ignored (the form shows them only for "I asked a favour"). More than
+    MAX_OFFERS notes is a ValueError, and then nothing is written.
+    """
+    texts = offer_texts(offers) if exchange == Exchange.ASKED else []
+    if len(texts) > MAX_OFFERS:
+        raise ValueError(f"at most {MAX_OFFERS} offers per interaction")
+    if any(len(text) > OFFER_MAX_LENGTH for text in texts):
+        raise ValueError(f"an offer is at most {OFFER_MAX_LENGTH} characters")
+    contact_ids = list(dict.fromkeys(contact_ids))
+    interaction = interaction_create(
+        owner=owner,
+        contact_ids=contact_ids,
+        occurred_on=occurred_on,
+        today=today,
+        kind=kind,
+        summary=summary,
+        topics=topics,
+        exchange=exchange,
+        follow_up_on=follow_up_on,
+    )
+    created = Offer.objects.bulk_create(
+        [
+            Offer(owner=owner, contact_id=pk, interaction=interaction, text=text, created_on=today)
+            for pk in contact_ids
+            for text in texts
+        ]
+    )
+    return interaction, created
+
+
+def offer_mark_given(*, offer: Offer, today: date) -> bool:
+    """Mark the offer given on `today`; False when it was given already (a double click)."""
+    done = Offer.objects.filter(pk=offer.pk, given_on=None).update(given_on=today)
+    if done:
+        offer.given_on = today
+    return bool(done)
+
+
+def offer_reopen(*, offer: Offer) -> None:
+    """Undo "given": the offer is open again."""
+    Offer.objects.filter(pk=offer.pk).update(given_on=None)
+    offer.given_on = None
+
+
+def offer_delete(*, offer: Offer) -> None:
+    offer.delete()
 
 
 @transaction.atomic

@@ -2,6 +2,8 @@
 request.user, so another user's object is a 404 everywhere."""
 
 import copy
+import json
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from crm.querystring import query_int, query_ints, query_text, safe_next
 from reminders import selectors as reminder_selectors
 
-from . import selectors, services
+from . import met, offers, selectors, services
 from .duplicates import contacts_like
 from .forms import (
     FOLLOW_UP_AFTER_FIRST_MEETING,
@@ -23,6 +25,9 @@ from .forms import (
     ContactFilterForm,
     ContactForm,
     InteractionForm,
+    LogInteractionForm,
+    MetEventForm,
+    MetPeopleFormSet,
     TagForm,
     contact_formsets,
 )
@@ -129,13 +134,13 @@ def contact_picker(request: HttpRequest) -> HttpResponse:
 # --- one contact ----------------------------------------------------------------
 
 
-def _interaction_form(*, request: HttpRequest, contact: Contact, first_meeting: bool) -> InteractionForm:
+def _interaction_form(*, request: HttpRequest, contact: Contact, first_meeting: bool) -> LogInteractionForm:
     today = timezone.localdate()
     initial = {"occurred_on": today, "contacts": [contact.pk], "kind": "coffee"}
     if first_meeting:
         # Follow up within 48 hours of meeting someone new.
         initial["follow_up_on"] = today + FOLLOW_UP_AFTER_FIRST_MEETING
-    return InteractionForm(owner=request.user, initial=initial, prefix="log")
+    return LogInteractionForm(owner=request.user, initial=initial, prefix="log")
 
 
 def _detail_context(request: HttpRequest, contact: Contact, *, form: InteractionForm | None = None) -> dict:
@@ -143,6 +148,7 @@ def _detail_context(request: HttpRequest, contact: Contact, *, form: Interaction
     otherwise the "Log interaction" button fetches it (htmx), which keeps the page light."""
     timeline, has_more = selectors.contact_timeline(contact=contact)
     return {
+        "offers": offers.contact_offers(contact=contact, today=timezone.localdate()),
         "contact": contact,
         "cadence": selectors.contact_cadence(contact=contact, owner=request.user),
         **reminder_selectors.row_actions_context(timezone.localdate()),
@@ -191,16 +197,20 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
         form = _interaction_form(request=request, contact=contact, first_meeting=first_meeting)
         template = "contacts/_log_form.html" if _is_htmx(request) else "contacts/interaction_form.html"
         return render(request, template, {"form": form, "contact": contact})
-    form = InteractionForm(request.POST, owner=request.user, prefix="log")
+    form = LogInteractionForm(request.POST, owner=request.user, prefix="log")
     if form.is_valid():
-        services.interaction_create(
+        _interaction, offered = services.interaction_create_with_offers(
             owner=request.user,
             contact_ids=[c.pk for c in form.cleaned_data["contacts"]],
             today=timezone.localdate(),
+            offers=form.offers(),
             **form.interaction_fields(),
         )
         if not _is_htmx(request):
-            messages.success(request, "Interaction logged.")
+            noted = (
+                f" Noted {len(offered)} offer{'s' if len(offered) != 1 else ''} in return." if offered else ""
+            )
+            messages.success(request, f"Interaction logged.{noted}")
             return redirect(safe_next(request, contact.get_absolute_url()))
         # The facts card (last talked, next check-in) and the reminders change too:
         # they ride along as out-of-band swaps.
@@ -347,6 +357,113 @@ def interaction_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts/interaction_confirm_delete.html",
         {"interaction": interaction, "people": people, "back": back},
     )
+
+
+# --- offers ("give before you ask") ----------------------------------------------
+
+
+def _offer_back(request: HttpRequest, offer) -> HttpResponse:
+    return redirect(safe_next(request, offer.contact.get_absolute_url()))
+
+
+def _offers_fragment(request: HttpRequest, contact: Contact) -> HttpResponse:
+    context = {
+        "contact": contact,
+        "offers": offers.contact_offers(contact=contact, today=timezone.localdate()),
+    }
+    return render(request, "contacts/_offers.html", context)
+
+
+@login_required
+@require_POST
+def offer_given(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark an offer given. htmx: the offers panel again, and an Undo toast (static/js/undo.js)."""
+    offer = offers.offer_get_for_user(owner=request.user, pk=pk)
+    services.offer_mark_given(offer=offer, today=timezone.localdate())
+    message = f"Given: {offer.text}"
+    if _is_htmx(request):
+        response = _offers_fragment(request, offer.contact)
+        undo = {"message": message, "url": reverse("contacts:offer_reopen", args=[offer.pk])}
+        response["HX-Trigger"] = json.dumps({"kw-undo": undo})
+        return response
+    messages.success(request, message)
+    return _offer_back(request, offer)
+
+
+@login_required
+@require_POST
+def offer_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo "given": open again. htmx/fetch (the Undo toast): 204."""
+    offer = offers.offer_get_for_user(owner=request.user, pk=pk)
+    services.offer_reopen(offer=offer)
+    if _is_htmx(request):
+        return HttpResponse(status=204)
+    messages.success(request, f"Open again: {offer.text}")
+    return _offer_back(request, offer)
+
+
+@login_required
+@require_POST
+def offer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = offers.offer_get_for_user(owner=request.user, pk=pk)
+    contact = offer.contact
+    services.offer_delete(offer=offer)
+    if _is_htmx(request):
+        return _offers_fragment(request, contact)
+    messages.success(request, "Offer deleted.")
+    return redirect(safe_next(request, contact.get_absolute_url()))
+
+
+# --- met at an event -------------------------------------------------------------
+
+MET_SESSION_KEY = "met_at_event"
+
+
+@login_required
+def met_at_event(request: HttpRequest) -> HttpResponse:
+    """One form for an event and the people met there; saved all or nothing."""
+    today = timezone.localdate()
+    data = request.POST if request.method == "POST" else None
+    event_form = MetEventForm(data, today=today, initial={"occurred_on": today})
+    people = MetPeopleFormSet(data, prefix="people")
+    if data is not None:
+        event_ok = event_form.is_valid()
+        if people.is_valid() and event_ok:
+            result = met.contacts_met_at_event(
+                owner=request.user,
+                event=event_form.cleaned_data["event"],
+                occurred_on=event_form.cleaned_data["occurred_on"],
+                people=people.people(),
+                today=today,
+            )
+            request.session[MET_SESSION_KEY] = result.as_session()
+            return redirect("contacts:met_done")
+    context = {"event_form": event_form, "people": people, "max_people": met.MAX_PEOPLE}
+    return render(request, "contacts/met.html", context, status=400 if data is not None else 200)
+
+
+@login_required
+@require_GET
+def met_done(request: HttpRequest) -> HttpResponse:
+    """Who was created and who matched, from the last "met at an event" save (this session)."""
+    saved = request.session.get(MET_SESSION_KEY)
+    if not isinstance(saved, dict) or not isinstance(saved.get("people"), list):
+        return redirect("contacts:met")
+    ids = [p["id"] for p in saved["people"] if isinstance(p, dict) and isinstance(p.get("id"), int)]
+    found = Contact.objects.filter(owner=request.user, pk__in=ids).in_bulk()
+    rows = [
+        {"contact": found[p["id"]], "created": bool(p.get("created")), "typed": p.get("typed") or []}
+        for p in saved["people"]
+        if isinstance(p, dict) and p.get("id") in found
+    ]
+    context = {
+        "event": saved.get("event", ""),
+        "occurred_on": date.fromisoformat(saved["occurred_on"]),
+        "follow_up_on": date.fromisoformat(saved["follow_up_on"]),
+        "created": [r for r in rows if r["created"]],
+        "matched": [r for r in rows if not r["created"]],
+    }
+    return render(request, "contacts/met_done.html", context)
 
 
 # --- tags -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from contacts.models import ImportJob
+from contacts.models import ImportJob, Offer
 from contacts.tests.factories import make_contact, make_interaction, make_reminder, make_tag, make_user
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,7 @@ def pages(alice):
     grace = make_contact(owner=alice, first_name="Grace", last_name="Hopper")
     today = timezone.localdate()
     interaction = make_interaction(contact=ada, occurred_on=today - timedelta(days=5))
+    Offer.objects.create(owner=alice, contact=ada, interaction=interaction, text="Intro", created_on=today)
     make_reminder(contact=grace, kind="follow_up", due_on=today)
     job = ImportJob.objects.create(owner=alice, original_name="c.csv", format="linkedin", status="done")
     waiting = ImportJob.objects.create(
@@ -67,6 +68,7 @@ def pages(alice):
         f"/contacts/interactions/{interaction.pk}/edit/",
         f"/contacts/interactions/{interaction.pk}/delete/",
         "/contacts/new/",
+        "/contacts/met/",
         "/contacts/picker/?q=gr",
         "/contacts/tags/",
         f"/contacts/tags/{tag.pk}/edit/",

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from contacts.models import ImportJob
+from contacts.models import ImportJob, Offer
 from contacts.tests.factories import make_contact, make_interaction, make_reminder, make_tag
 
 # Namespaces left out, with the reason.
@@ -37,6 +37,13 @@ def reminder_of(owner):
 
 def tag_of(owner):
     return make_tag(owner=owner)
+
+
+def offer_of(owner):
+    contact = make_contact(owner=owner)
+    return Offer.objects.create(
+        owner=owner, contact=contact, text="Intro to a designer", created_on="2026-10-01"
+    )
 
 
 def import_job_of(owner):
@@ -76,6 +83,7 @@ URL_FACTORIES: dict[str, Factory] = {
 PREFIX_FACTORIES: dict[str, Factory] = {
     "contacts:interaction": interaction_of,
     "contacts:tag": tag_of,
+    "contacts:offer": offer_of,
     "contacts:import": import_job_of,
     "contacts:job": import_job_of,
     "contacts:duplicate": contact_of,
