@@ -62,6 +62,17 @@ class ContactFilterForm(forms.Form):
         required=False, choices=[("", "Warmth"), *((name, BAND_LABELS[name]) for name, _low in BANDS)]
     )
     sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()))
+    # The insights' Dunbar layers (insights/rules.py LAYERS) link to these.
+    cadence_within = forms.ChoiceField(
+        required=False,
+        label="Check-in cadence",
+        choices=[
+            ("", "Check-in cadence"),
+            ("1", "Monthly"),
+            ("3", "Quarterly or closer"),
+            ("12", "Yearly or closer"),
+        ],
+    )
 
     def __init__(self, *args, tags: list[Tag], **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,6 +93,7 @@ class ContactFilterForm(forms.Form):
             archived=data.get("archived") or Archived.ACTIVE,
             warmth=data.get("warmth") or "",
             sort=data.get("sort") or "name",
+            cadence_within=int(data["cadence_within"]) if data.get("cadence_within") else None,
         )
 
 

@@ -70,6 +70,7 @@ class ContactFilters:
     archived: str = Archived.ACTIVE
     warmth: str = ""  # a band of reminders.warmth.BANDS
     sort: str = "name"
+    cadence_within: int | None = None  # effective check-in cadence 1..N months (cadence_within_q)
 
 
 # Columns the list page shows; keeps the row fetch narrow on 10,000 contacts.
@@ -127,10 +128,38 @@ def contact_queryset(*, owner: User, filters: ContactFilters) -> QuerySet[Contac
         qs = qs.filter(network=filters.network)
     if filters.warmth and (scores := band_range(filters.warmth)):
         qs = qs.filter(warmth__gte=scores[0], warmth__lte=scores[1])
+    if filters.cadence_within is not None:
+        qs = qs.filter(cadence_within_q(owner=owner, months=filters.cadence_within))
     if filters.tag_id is not None:
         # A list subquery, evaluated once, not a probe per contact.
         qs = qs.filter(pk__in=through.objects.filter(tag_id=filters.tag_id).values("contact_id"))
     return qs.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+
+
+def cadence_within_q(*, owner: User, months: int) -> Q:
+    """Contacts checked in with at least every `months` months: an effective cadence of
+    1..`months` (0, never, is out). `reminders.rules.cadence_months` as SQL: the contact's
+    own value, else its tags' shortest (in range when a tag is and none says 0), else the
+    profile's default for its tie strength. The insights' Dunbar layers link here.
+    """
+    profile = owner.profile
+    through = Contact.tags.through.objects.filter(tag__owner=owner)
+    tagged = through.filter(tag__checkin_cadence_months__isnull=False).values("contact_id")
+    tag_in = through.filter(
+        tag__checkin_cadence_months__gte=1, tag__checkin_cadence_months__lte=months
+    ).values("contact_id")
+    tag_never = through.filter(tag__checkin_cadence_months=0).values("contact_id")
+    default = Q(pk__in=[])
+    for tie, strong in (("strong", True), ("weak", False)):
+        value = rules.default_cadence(
+            tie, strong=profile.strong_cadence_months, weak=profile.weak_cadence_months
+        )
+        if 1 <= value <= months:
+            default |= Q(tie_strength="strong") if strong else ~Q(tie_strength="strong")
+    return Q(checkin_cadence_months__gte=1, checkin_cadence_months__lte=months) | Q(
+        Q(pk__in=tag_in) & ~Q(pk__in=tag_never) | ~Q(pk__in=tagged) & default,
+        checkin_cadence_months__isnull=True,
+    )
 
 
 def _with_list_prefetches(qs: QuerySet[Contact]) -> QuerySet[Contact]:

@@ -84,6 +84,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
                 filters.tag_id,
                 filters.archived,
                 filters.warmth,
+                filters.cadence_within,
             ]
         ),
     }

@@ -1,0 +1,396 @@
+"""The insights page's numbers: one selector, `network_insights`, read by the page and
+served as JSON at /insights/data.json.
+
+Every figure is a GROUP BY or a conditional COUNT in the database, so the cost is a
+fixed number of queries (pinned by the tests) whatever the size of the network; Python
+only walks the grouped rows (a few dozen: kinds, weeks, months, cadence combinations,
+industries) and the few people of "Who can I help this week?".
+
+Scope: the owner's active (not archived) contacts, except "new contacts per month",
+which counts every contact by the month it was added. A LinkedIn "Connected on"
+interaction (contacts.models.CONNECTED_SUMMARY) is a connection, not a conversation:
+the activity chart leaves it out, as warmth does.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth.models import User
+from django.db.models import Count, DateField, F, IntegerField, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Lower, Trim, TruncMonth, TruncWeek
+from django.urls import reverse
+
+from contacts.models import (
+    CONNECTED_SUMMARY,
+    Contact,
+    Exchange,
+    Interaction,
+    Network,
+    Offer,
+    Relationship,
+    TieStrength,
+)
+from crm.models import profile_zone
+from reminders import rules as reminder_rules
+from reminders.warmth import BAND_LABELS, BANDS, band_range
+
+from . import rules
+
+WEEKS = 52
+MONTHS = 12
+RECIPROCITY_DAYS = 90
+HELP_LIMIT = 10  # people shown under "Who can I help this week?"
+OFFER_LIMIT = 50  # open offers read (oldest first) for that list
+TOP_GROUPS = 8  # industries / companies charted one by one; the rest as "others"
+WARM_BANDS = ("hot", "warm")  # a strong tie in these bands is warm; in the others, cooling
+
+TagThrough = Contact.tags.through
+InteractionContact = Interaction.contacts.through
+
+
+def _rows(choices, counts: dict[str, int], total: int) -> list[dict]:
+    """One row per choice, in the choices' order, zeros included."""
+    return [
+        {
+            "key": key,
+            "label": str(label),
+            "count": counts.get(key, 0),
+            "percent": rules.percent(counts.get(key, 0), total),
+        }
+        for key, label in choices
+    ]
+
+
+def _mix(owner: User) -> tuple[dict, int]:
+    """Tie strength, relationship kinds and network types of the active contacts, and how
+    many active contacts there are (one query)."""
+    strength: dict[str, int] = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
+    networks: dict[str, int] = defaultdict(int)
+    for row in (
+        Contact.objects.filter(owner=owner, archived=False)
+        .values("tie_strength", "relationship", "network")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        strength[row["tie_strength"]] += row["n"]
+        kinds[row["relationship"]] += row["n"]
+        networks[row["network"]] += row["n"]
+    total = sum(strength.values())
+    return {
+        "strength": _rows(TieStrength.choices, strength, total),
+        "relationship": _rows(Relationship.choices, kinds, total),
+        "network": _rows(Network.choices, networks, total),
+    }, total
+
+
+def _diversity(owner: User, field: str, total: int) -> dict:
+    """Groups of `field` (case and surrounding spaces aside), the Blau index and the echo hint."""
+    key = Lower(Trim(field))
+    groups = list(
+        Contact.objects.filter(owner=owner, archived=False)
+        .annotate(group=key)
+        .exclude(group="")
+        .values("group")
+        .annotate(n=Count("id"), label=Min(Trim(field)))
+        .order_by("-n", "group")
+    )
+    counts = {row["label"]: row["n"] for row in groups}
+    known = sum(counts.values())
+    top = [
+        {"label": row["label"], "count": row["n"], "percent": rules.percent(row["n"], known)}
+        for row in groups[:TOP_GROUPS]
+    ]
+    rest = groups[TOP_GROUPS:]
+    if rest:
+        others = sum(row["n"] for row in rest)
+        top.append(
+            {
+                "label": f"{len(rest)} others",
+                "count": others,
+                "percent": rules.percent(others, known),
+                "others": True,
+            }
+        )
+    echo = rules.echo_chamber(counts)
+    return {
+        "index": round(rules.blau_index(counts.values()), 3),
+        "effective": round(rules.effective_groups(counts.values()), 1),
+        "groups": len(groups),
+        "known": known,
+        "unknown": total - known,
+        "top": top,
+        "hint": rules.echo_hint(echo, field=field, total=total),
+    }
+
+
+def _cadences(owner: User) -> dict[int, int]:
+    """{effective check-in cadence in months: active contacts on it}.
+
+    One GROUP BY on (own cadence, tie strength, shortest tag cadence); the precedence
+    rule itself (reminders.rules.cadence_months) then runs once per group, not per contact.
+    """
+    profile = owner.profile
+    tag_min = Subquery(
+        TagThrough.objects.filter(contact_id=OuterRef("pk"), tag__checkin_cadence_months__isnull=False)
+        .values("contact_id")
+        .annotate(m=Min("tag__checkin_cadence_months"))
+        .values("m")[:1],
+        output_field=IntegerField(),
+    )
+    found: dict[int, int] = defaultdict(int)
+    for row in (
+        Contact.objects.filter(owner=owner, archived=False)
+        .annotate(tag_min=tag_min)
+        .values("checkin_cadence_months", "tie_strength", "tag_min")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        months = reminder_rules.cadence_months(
+            contact_cadence=row["checkin_cadence_months"],
+            tag_cadences=[] if row["tag_min"] is None else [row["tag_min"]],
+            default=reminder_rules.default_cadence(
+                row["tie_strength"], strong=profile.strong_cadence_months, weak=profile.weak_cadence_months
+            ),
+        )
+        found[months] += row["n"]
+    return found
+
+
+def _circles(owner: User) -> dict:
+    by_cadence = _cadences(owner)
+    list_url = reverse("contacts:list")
+    layers = []
+    for layer, count in rules.layer_counts(by_cadence):
+        layers.append(
+            {
+                "key": layer.key,
+                "label": layer.label,
+                "max_months": layer.max_months,
+                "dunbar": layer.dunbar,
+                "count": count,
+                "overflow": count > layer.dunbar,
+                "hint": rules.layer_hint(layer, count),
+                "url": f"{list_url}?cadence_within={layer.max_months}",
+            }
+        )
+    return {
+        "layers": layers,
+        "beyond_yearly": sum(n for months, n in by_cadence.items() if months > rules.LAYERS[-1].max_months),
+        "never": by_cadence.get(0, 0),
+        "weekly_note": rules.WEEKLY_NOTE,
+    }
+
+
+def _weeks(owner: User, today: date) -> list[dict]:
+    """Interactions (connections aside) per week, Monday to Sunday, the last WEEKS weeks."""
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS - 1)
+    counts = {
+        row["week"]: row["n"]
+        for row in Interaction.objects.filter(owner=owner, occurred_on__gte=first, occurred_on__lte=today)
+        .exclude(summary=CONNECTED_SUMMARY)
+        .annotate(week=TruncWeek("occurred_on"))
+        .values("week")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    weeks = [first + timedelta(weeks=n) for n in range(WEEKS)]
+    return [{"week": monday.isoformat(), "count": counts.get(monday, 0)} for monday in weeks]
+
+
+def _months(owner: User, today: date) -> list[dict]:
+    """Contacts added per calendar month in the owner's time zone, the last MONTHS months."""
+    zone = profile_zone(owner.profile.timezone)
+    first = today.replace(day=1) - relativedelta(months=MONTHS - 1)
+    counts = {
+        row["month"]: row["n"]
+        for row in Contact.objects.filter(
+            owner=owner, created_at__gte=datetime.combine(first, time.min, tzinfo=zone)
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=zone, output_field=DateField()))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    months = [first + relativedelta(months=n) for n in range(MONTHS)]
+    return [
+        {"month": m.strftime("%Y-%m"), "label": m.strftime("%b %Y"), "count": counts.get(m, 0)}
+        for m in months
+    ]
+
+
+def _strong_ties(owner: User) -> dict:
+    """Strong ties by warmth band (reminders.warmth.BANDS), one conditional COUNT each."""
+    counts = Contact.objects.filter(owner=owner, archived=False, tie_strength=TieStrength.STRONG).aggregate(
+        **{
+            name: Count("id", filter=Q(warmth__gte=low, warmth__lte=high))
+            for name, (low, high) in ((name, band_range(name)) for name, _low in BANDS)
+        }
+    )
+    list_url = reverse("contacts:list")
+    bands = [
+        {
+            "band": name,
+            "label": BAND_LABELS[name],
+            "count": counts[name],
+            "warm": name in WARM_BANDS,
+            "url": f"{list_url}?tie_strength=strong&warmth={name}",
+        }
+        for name, _low in BANDS
+    ]
+    return {
+        "bands": bands,
+        "warm": sum(b["count"] for b in bands if b["warm"]),
+        "cooling": sum(b["count"] for b in bands if not b["warm"]),
+    }
+
+
+def _name(first: str, last: str) -> str:
+    return f"{first} {last}".strip()
+
+
+def _reciprocity(owner: User, today: date) -> dict:
+    since = today - timedelta(days=RECIPROCITY_DAYS - 1)  # the last 90 days, today included
+    window = Q(occurred_on__gte=since, occurred_on__lte=today)
+    totals = {
+        row["exchange"]: row["n"]
+        for row in Interaction.objects.filter(window, owner=owner, exchange__isnull=False)
+        .values("exchange")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    gave, asked, mutual = (totals.get(kind, 0) for kind in (Exchange.GAVE, Exchange.ASKED, Exchange.MUTUAL))
+    if asked > gave:
+        hint = f"You asked {asked} times and gave {gave} times in {RECIPROCITY_DAYS} days: time to give back."
+    elif gave or asked:
+        hint = f"You gave {gave} times and asked {asked} times in {RECIPROCITY_DAYS} days."
+    else:
+        hint = ""
+    help_rows, help_total = _help(owner, today, since)
+    return {
+        "days": RECIPROCITY_DAYS,
+        "since": since.isoformat(),
+        "gave": gave,
+        "asked": asked,
+        "mutual": mutual,
+        "hint": hint,
+        "help": help_rows,
+        "help_total": help_total,
+    }
+
+
+def _help(owner: User, today: date, since: date) -> tuple[list[dict], int]:
+    """ "Who can I help this week?": people you asked more of than you gave in the window,
+    people who helped you (an "asked" interaction) and have not heard from you since, and
+    people you offered something to (an open Offer). At most HELP_LIMIT people: open offers
+    first, then the unthanked (longest waiting first), then the largest imbalance."""
+    asked = Q(interaction__exchange=Exchange.ASKED)
+    gave = Q(interaction__exchange=Exchange.GAVE)
+    grouped = (
+        InteractionContact.objects.filter(
+            interaction__owner=owner,
+            interaction__occurred_on__gte=since,
+            interaction__occurred_on__lte=today,
+            interaction__exchange__in=[Exchange.ASKED, Exchange.GAVE],
+            contact__archived=False,
+        )
+        .values("contact_id", "contact__first_name", "contact__last_name", "contact__last_interaction_on")
+        .annotate(
+            asked=Count("id", filter=asked),
+            gave=Count("id", filter=gave),
+            last_asked_on=Max("interaction__occurred_on", filter=asked),
+        )
+        # Not heard from you since: no interaction dated after the last one where they helped.
+        .filter(Q(asked__gt=F("gave")) | Q(last_asked_on__gte=F("contact__last_interaction_on")))
+    )
+    total_in_debt = grouped.count()
+    debts = list(grouped.order_by("last_asked_on", "contact_id")[: HELP_LIMIT * 2])
+    offers = list(
+        Offer.objects.filter(owner=owner, given_on__isnull=True, contact__archived=False)
+        .order_by("created_on", "id")
+        .values("contact_id", "contact__first_name", "contact__last_name", "text", "created_on")[:OFFER_LIMIT]
+    )
+    people: dict[int, dict] = {}
+
+    def person(contact_id: int, first: str, last: str) -> dict:
+        if contact_id not in people:
+            people[contact_id] = {
+                "contact_id": contact_id,
+                "name": _name(first, last),
+                "url": reverse("contacts:detail", args=[contact_id]),
+                "reasons": [],
+                "offers": [],
+                "_rank": (1, 1, 0, ""),
+            }
+        return people[contact_id]
+
+    for offer in offers:
+        entry = person(offer["contact_id"], offer["contact__first_name"], offer["contact__last_name"])
+        entry["offers"].append(offer["text"])
+        entry["_rank"] = (0, *entry["_rank"][1:])
+    for row in debts:
+        entry = person(row["contact_id"], row["contact__first_name"], row["contact__last_name"])
+        last_seen = row["contact__last_interaction_on"]
+        unthanked = (
+            row["last_asked_on"] is not None and last_seen is not None and row["last_asked_on"] >= last_seen
+        )
+        if unthanked:
+            entry["reasons"].append(
+                f"helped you on {row['last_asked_on'].day} {row['last_asked_on']:%b}; not heard from you since"
+            )
+        if row["asked"] > row["gave"]:
+            gave = f"gave {_times(row['gave'])}" if row["gave"] else "have not given yet"
+            entry["reasons"].append(f"you asked {_times(row['asked'])} and {gave}")
+        entry["_rank"] = (
+            entry["_rank"][0],
+            0 if unthanked else 1,
+            -(row["asked"] - row["gave"]),
+            row["last_asked_on"].isoformat() if row["last_asked_on"] else "",
+        )
+    for entry in people.values():
+        if entry["offers"]:
+            entry["reasons"].append("you offered: " + "; ".join(f"“{text}”" for text in entry["offers"]))
+    ranked = sorted(people.values(), key=lambda e: (e["_rank"], e["name"], e["contact_id"]))
+    # Each person counted once: those in debt, plus those with an open offer only.
+    offer_only = (
+        Offer.objects.filter(owner=owner, given_on__isnull=True, contact__archived=False)
+        .exclude(contact_id__in=grouped.values("contact_id"))
+        .values("contact_id")
+        .distinct()
+        .count()
+    )
+    for entry in ranked:
+        del entry["_rank"]
+    return ranked[:HELP_LIMIT], total_in_debt + offer_only
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def network_insights(*, owner: User, today: date) -> dict:
+    """Everything /insights/ shows, as plain JSON-ready values (see the module docstring).
+
+    `today` is the owner's local date. An empty network gives zeros, empty lists and no
+    hints (every share is guarded against an empty whole).
+    """
+    ties, active = _mix(owner)
+    return {
+        "today": today.isoformat(),
+        "contacts": active,
+        "ties": ties,
+        "diversity": {
+            "threshold_percent": round(100 * rules.ECHO_SHARE),
+            "min_known": rules.MIN_KNOWN,
+            "industry": _diversity(owner, "industry", active),
+            "company": _diversity(owner, "company", active),
+        },
+        "activity": {
+            "weeks": _weeks(owner, today),
+            "months": _months(owner, today),
+            "strong_ties": _strong_ties(owner),
+        },
+        "reciprocity": _reciprocity(owner, today),
+        "circles": _circles(owner),
+    }
