@@ -81,6 +81,10 @@ def pages(alice):
         "/accounts/settings/",
         "/accounts/password/",
         "/digest/preview",
+        "/insights/",
+        "/templates/",
+        "/templates/new/",
+        f"/contacts/{ada.pk}/compose/",
         "/admin/",
         "/admin/contacts/contact/",
     ]

@@ -46,6 +46,12 @@ def offer_of(owner):
     )
 
 
+def message_template_of(owner):
+    from messaging.services import template_create
+
+    return template_create(owner=owner, fields={"name": "Alice's template"})
+
+
 def import_job_of(owner):
     job = ImportJob(owner=owner, original_name="alice.csv", format="csv")
     job.file.save(
@@ -78,6 +84,7 @@ URL_FACTORIES: dict[str, Factory] = {
     "contacts:duplicate_merge": contact_of,
     "contacts:duplicate_not": contact_of,
     "contacts:duplicate_not_undo": contact_of,
+    "messaging:compose": contact_of,
 }
 # URL name prefix -> factory for `pk` (the first matching prefix wins, longest first).
 PREFIX_FACTORIES: dict[str, Factory] = {
@@ -91,6 +98,7 @@ PREFIX_FACTORIES: dict[str, Factory] = {
     "contacts:contact": contact_of,
     "reminders:": reminder_of,
     "reconnect:": contact_of,
+    "messaging:template_": message_template_of,
 }
 # Fallback by keyword name, whatever the URL.
 KWARG_FACTORIES: dict[str, Factory] = {

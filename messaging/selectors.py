@@ -1,0 +1,162 @@
+"""Read side of messages: a template of the user's, and what the compose page shows.
+
+The compose page costs a fixed handful of queries whatever the network's size: the
+contact with its first email, first meeting and dormancy in one row (subqueries on
+indexed columns), the last conversation, the reminder it came from; the templates
+are read by `services.templates_for_owner`.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from contacts.models import CONNECTED_SUMMARY, Contact, ContactEmail, Interaction, InteractionKind
+from contacts.selectors import dormant_q
+from reminders.models import Reminder, ReminderKind
+
+from . import rules
+from .models import MessageTemplate
+
+
+def template_get_for_user(*, owner: User, pk: int) -> MessageTemplate:
+    """The owner's template or Http404 (another user's does not exist for them)."""
+    return get_object_or_404(MessageTemplate, owner=owner, pk=pk)
+
+
+def compose_contact(*, owner: User, pk: int, today: date) -> Contact:
+    """The owner's contact (or Http404) with `first_email` (the first address saved, ""
+    when none), `first_met_on` (the first interaction's date) and `is_dormant`
+    (contacts.selectors.dormant_q with the owner's dormant months). One query."""
+    emails = ContactEmail.objects.filter(contact=OuterRef("pk")).order_by("id").values("value")[:1]
+    first = (
+        Interaction.objects.filter(contacts=OuterRef("pk")).order_by("occurred_on").values("occurred_on")[:1]
+    )
+    dormant = dormant_q(today=today, months=owner.profile.dormant_months)
+    qs = Contact.objects.filter(owner=owner).annotate(
+        first_email=Subquery(emails),
+        first_met_on=Subquery(first),
+        is_dormant=ExpressionWrapper(dormant, output_field=BooleanField()),
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def compose_reminder(*, owner: User, contact: Contact, pk: int | None) -> Reminder | None:
+    """The reminder `pk` when it is the owner's and this contact's, else None."""
+    if pk is None:
+        return None
+    return Reminder.objects.filter(owner=owner, contact_id=contact.pk, pk=pk).first()
+
+
+def last_topic(*, owner: User, contact: Contact) -> str:
+    """What `{last_topic}` says: the topics of the latest interaction with any, or the
+    summary of the latest conversation (not a logged email, whose summary is the message
+    itself, nor a LinkedIn "Connected on"); "" when there is none."""
+    talked = ~Q(summary="") & ~Q(summary=CONNECTED_SUMMARY) & ~Q(kind=InteractionKind.EMAIL)
+    row = (
+        Interaction.objects.filter(owner=owner, contacts=contact)
+        .filter(~Q(topics="") | talked)
+        .order_by("-occurred_on", "-id")
+        .values("topics", "summary")
+        .first()
+    )
+    if row is None:
+        return ""
+    return rules.last_topic_text(topics=row["topics"], summary=row["summary"])
+
+
+def placeholder_values(
+    *, owner: User, contact: Contact, reminder: Reminder | None, topic: str, today: date
+) -> dict[str, str]:
+    """The value of each placeholder for this contact (rules.PLACEHOLDERS)."""
+    anniversary_on = (
+        reminder.due_on if reminder is not None and reminder.kind == ReminderKind.WORK_ANNIVERSARY else None
+    )
+    return {
+        "first_name": contact.first_name,
+        "how_we_met": contact.how_we_met,
+        "last_topic": topic,
+        "company": contact.company,
+        "title": contact.title,
+        "years": rules.years_value(
+            anniversary_on=anniversary_on,
+            started_on=contact.started_on,
+            first_met_on=contact.first_met_on,
+            added_on=timezone.localdate(contact.created_at),
+            today=today,
+        ),
+        "my_name": owner.get_full_name() or owner.get_username(),
+    }
+
+
+@dataclass(frozen=True)
+class Compose:
+    """What the compose page shows: the message filled in, and where it came from."""
+
+    contact: Contact
+    reminder: Reminder | None
+    templates: list[MessageTemplate]  # the picker: visible ones, and the chosen one if hidden
+    template: MessageTemplate
+    suggested: bool  # the template was picked by context, not asked for
+    asked_missing: str  # a ?template= slug the user has no template for ("" if none)
+    subject: str
+    body: str
+    unknown: tuple[str, ...]
+    missing: tuple[str, ...]
+    mailto: str  # "" when the contact has no email
+
+
+def compose(
+    *,
+    owner: User,
+    contact: Contact,
+    reminder: Reminder | None,
+    templates: list[MessageTemplate],
+    slug: str,
+    today: date,
+) -> Compose:
+    """The message for `contact` from the template `slug`, or the one the moment calls for
+    (rules.suggested_template) when no slug is given or the owner has none by that name."""
+    by_slug = {t.slug: t for t in templates}
+    chosen = by_slug.get(slug) if slug else None
+    suggested = chosen is None
+    if chosen is None:
+        want = rules.suggested_template(
+            reminder_kind=reminder.kind if reminder is not None else None,
+            is_dormant=contact.is_dormant,
+            first_met_on=contact.first_met_on,
+            today=today,
+        )
+        chosen = by_slug.get(want) or next((t for t in templates if not t.hidden), templates[0])
+    values = placeholder_values(
+        owner=owner,
+        contact=contact,
+        reminder=reminder,
+        topic=last_topic(owner=owner, contact=contact),
+        today=today,
+    )
+    subject = rules.fill(chosen.subject, values)
+    body = rules.fill(
+        rules.message_body(
+            greeting=chosen.greeting, context=chosen.context, intent=chosen.intent, closing=chosen.closing
+        ),
+        values,
+    )
+    unknown, missing = rules.merge_reports(subject, body)
+    email = contact.first_email or ""
+    return Compose(
+        contact=contact,
+        reminder=reminder,
+        templates=[t for t in templates if not t.hidden or t.pk == chosen.pk],
+        template=chosen,
+        suggested=suggested,
+        asked_missing=slug if slug and slug not in by_slug else "",
+        subject=subject.text,
+        body=body.text,
+        unknown=unknown,
+        missing=missing,
+        mailto=rules.mailto_url(email, subject=subject.text, body=body.text) if email else "",
+    )
