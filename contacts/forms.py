@@ -615,19 +615,18 @@ class MetPersonForm(forms.Form):
             self.add_error("name", f"{self._where()}the name is too long (100 characters for each part).")
         handle = clean(data.get("handle"))
         data["email"] = data["linkedin_url"] = ""
-        if handle:
-            url = linkedin_key(handle) if "linkedin.com" in handle.lower() else ""
-            if url:
-                profile = url.split("linkedin.com/", 1)[1]
-                if not profile or " " in profile or len(url) > 300:
-                    self.add_error("handle", f"{self._where()}“{handle}” is not a LinkedIn profile URL.")
-                data["linkedin_url"] = url
-            elif "@" in handle:
-                if not email_address_valid(handle):
-                    self.add_error("handle", f"{self._where()}“{handle}” is not an email address.")
-                data["email"] = handle
-            else:
-                self.add_error("handle", f"{self._where()}give an email address or a LinkedIn profile URL.")
+        if handle and "@" in handle and "/" not in handle:
+            if not email_address_valid(handle):
+                self.add_error("handle", f"{self._where()}“{handle}” is not an email address.")
+            data["email"] = handle
+        elif handle and "linkedin.com" in handle.lower():
+            url = linkedin_key(handle)  # the import's normalised form: its matching key
+            profile = url.split("linkedin.com/", 1)[1] if "linkedin.com/" in url else ""
+            if not profile or " " in profile or len(url) > 300:
+                self.add_error("handle", f"{self._where()}“{handle}” is not a LinkedIn profile URL.")
+            data["linkedin_url"] = url
+        elif handle:
+            self.add_error("handle", f"{self._where()}give an email address or a LinkedIn profile URL.")
         data["first_name"], data["last_name"] = first, last
         return data
 
