@@ -36,4 +36,9 @@ app.conf.beat_schedule = {
         "task": "contacts.tasks.import_jobs_sweep_task",
         "schedule": 300.0,
     },
+    # Calendars and mailboxes (sources/, #16): one batch task per few users with a source.
+    "sync-sources": {
+        "task": "sources.tasks.sources_sync_fan_out_task",
+        "schedule": crontab(minute=20),
+    },
 }

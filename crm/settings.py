@@ -331,6 +331,14 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Calendar and mailbox sources (sources/, #16) -------------------------------
+# A calendar address resolving to a private, loopback or link-local network is refused
+# (server-side request forgery) unless this is on: tests, and a home server whose
+# CalDAV lives on the LAN.
+SOURCES_ALLOW_PRIVATE_NETWORKS = env_bool("SOURCES_ALLOW_PRIVATE_NETWORKS", False)
+SOURCES_FETCH_TIMEOUT = env_int("SOURCES_FETCH_TIMEOUT", 15)  # seconds, per fetch in total
+SOURCES_MAX_BYTES = env_int("SOURCES_MAX_BYTES", 10 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

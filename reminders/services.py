@@ -926,10 +926,24 @@ def interaction_recorded(*, interaction_id: int, today: date, now: datetime | No
     contact_ids = list(
         Through.objects.filter(interaction_id=interaction_id).values_list("contact_id", flat=True)
     )
-    clock = owner_clock(interaction.owner_id, today=today, now=now)
-    Reminder.objects.filter(
-        contact_id__in=contact_ids, kind=ReminderKind.CHECK_IN, status__in=OPEN_STATES
-    ).update(status=ReminderStatus.DONE, completed_at=_closing_moment(today=today, tz=clock.tz, now=now))
+    interactions_recorded(owner_id=interaction.owner_id, contact_ids=contact_ids, today=today, now=now)
+
+
+def interactions_recorded(
+    *, owner_id: int, contact_ids: Iterable[int], today: date, now: datetime | None = None
+) -> None:
+    """Many interactions of one owner were logged at once (calendar and mailbox sources,
+    issue #16): `interaction_recorded` for the union of their contacts, in a few queries
+    whatever their number."""
+    contact_ids = sorted(set(contact_ids))
+    clock = owner_clock(owner_id, today=today, now=now)
+    completed_at = _closing_moment(today=today, tz=clock.tz, now=now)
+    for start in range(0, len(contact_ids), CHUNK_SIZE):
+        Reminder.objects.filter(
+            contact_id__in=contact_ids[start : start + CHUNK_SIZE],
+            kind=ReminderKind.CHECK_IN,
+            status__in=OPEN_STATES,
+        ).update(status=ReminderStatus.DONE, completed_at=completed_at)
     contacts_schedule_refresh(contact_ids=contact_ids, now=now)
 
 
