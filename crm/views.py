@@ -16,6 +16,7 @@ from contacts import selectors as contact_selectors
 from reminders import focus
 from reminders import selectors as reminder_selectors
 from reminders import services as reminder_services
+from sources import selectors as source_selectors
 
 from . import accounts
 from .forms import AccountDeleteForm, ProfileForm, SignupForm
@@ -42,6 +43,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         limit=RECONNECT_ON_DASHBOARD,
         exclude_ids={r.contact_id for r in context["focus"].items},
     )
+    context.update(source_selectors.review_context(owner=request.user, today=today))  # to review (#16)
     return render(request, "crm/dashboard.html", context)
 
 

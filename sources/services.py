@@ -16,8 +16,11 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from contacts import services as contact_services
+from contacts.models import Contact
 from crm.models import JobRun
 
+from . import crypto
 from .calendar_fetch import SourceError, normalise_url, sync_calendar
 from .found import Counts
 from .models import CalendarSource, MailboxSource
@@ -146,3 +149,36 @@ def sources_sync_batch(*, user_ids: list[int]) -> Counts:
         name=JOB_NAME, defaults={"last_finished_at": timezone.now(), "last_summary": total.line()}
     )
     return total
+
+
+def mailbox_source_save(*, source: MailboxSource, password: str = "") -> MailboxSource:
+    """Save a mailbox (its form's fields set); a non-empty `password` is encrypted and
+    replaces the stored one, an empty one keeps it. A changed server or account starts
+    the folders' bookkeeping over."""
+    if password:
+        source.password_encrypted = crypto.encrypt(password)
+    if source.pk:
+        before = MailboxSource.objects.filter(pk=source.pk).values_list("host", "username").first()
+        if before and before != (source.host, source.username):
+            source.folder_states.all().delete()
+    source.save()
+    return source
+
+
+def mailbox_source_delete(*, source: MailboxSource) -> None:
+    """Delete the mailbox, its password and folder bookkeeping. What it logged stays."""
+    source.delete()
+
+
+def suggestion_contact_create(*, owner: User, email: str) -> Contact:
+    """A new contact from a suggested address, its name guessed from the local part
+    ("ada.lovelace@…" → Ada Lovelace); the user completes it on the edit page."""
+    local = email.split("@", 1)[0]
+    words = [w for w in local.replace("_", ".").replace("-", ".").replace("+", ".").split(".") if w]
+    first = words[0].capitalize() if words else email
+    last = " ".join(w.capitalize() for w in words[1:])
+    return contact_services.contact_create(
+        owner=owner,
+        fields={"first_name": first[:100], "last_name": last[:100]},
+        emails=[contact_services.Handle(value=email, label="work")],
+    )
