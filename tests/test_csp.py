@@ -82,6 +82,7 @@ def pages(alice):
         "/accounts/password/",
         "/digest/preview",
         "/insights/",
+        "/insights/",
         "/templates/",
         "/templates/new/",
         f"/contacts/{ada.pk}/compose/",
