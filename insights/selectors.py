@@ -17,7 +17,20 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import User
-from django.db.models import Count, DateField, F, IntegerField, Max, Min, OuterRef, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower, Trim, TruncMonth, TruncWeek
 from django.urls import reverse
 
@@ -283,8 +296,10 @@ def _reciprocity(owner: User, today: date) -> dict:
 def _help(owner: User, today: date, since: date) -> tuple[list[dict], int]:
     """ "Who can I help this week?": people you asked more of than you gave in the window,
     people who helped you (an "asked" interaction) and have not heard from you since, and
-    people you offered something to (an open Offer). At most HELP_LIMIT people: open offers
-    first, then the unthanked (longest waiting first), then the largest imbalance."""
+    people you offered something to (an open Offer). At most HELP_LIMIT people: those with an
+    open offer first, then the unthanked, then the others; within each, the largest imbalance
+    (asked − gave), then the longest waiting. The database sorts the debts the same way, so
+    reading the first HELP_LIMIT of them is enough."""
     asked = Q(interaction__exchange=Exchange.ASKED)
     gave = Q(interaction__exchange=Exchange.GAVE)
     grouped = (
@@ -305,7 +320,15 @@ def _help(owner: User, today: date, since: date) -> tuple[list[dict], int]:
         .filter(Q(asked__gt=F("gave")) | Q(last_asked_on__gte=F("contact__last_interaction_on")))
     )
     total_in_debt = grouped.count()
-    debts = list(grouped.order_by("last_asked_on", "contact_id")[: HELP_LIMIT * 2])
+    debts = list(
+        grouped.annotate(
+            unthanked=Case(
+                When(last_asked_on__gte=F("contact__last_interaction_on"), then=Value(0)),
+                default=Value(1),
+            ),
+            balance=F("asked") - F("gave"),
+        ).order_by("unthanked", "-balance", "last_asked_on", "contact_id")[:HELP_LIMIT]
+    )
     offers = list(
         Offer.objects.filter(owner=owner, given_on__isnull=True, contact__archived=False)
         .order_by("created_on", "id")

@@ -344,3 +344,19 @@ def test_query_count_is_constant_in_the_number_of_contacts():
     _grow(alice, 5, 60)
     large = _queries(alice.pk)
     assert small == large == 13, [small, large]
+
+
+def test_who_to_help_shows_the_largest_debts_first_and_counts_everyone():
+    alice = make_user("alice")
+    people = [make_contact(owner=alice, first_name=f"P{n:02d}", last_name="") for n in range(12)]
+    for n, person in enumerate(people):
+        make_interaction(contact=person, occurred_on=days(20 + n), exchange="asked")
+        make_interaction(contact=person, occurred_on=days(1))  # thanked since
+    for _ in range(3):  # P11 was asked four times in all
+        make_interaction(contact=people[11], occurred_on=days(50), exchange="asked")
+    settle_last_interactions(alice)
+    r = network_insights(owner=alice, today=T)["reciprocity"]
+    assert r["help_total"] == 12
+    # P11 first (asked 4 times); then, one ask each, the longest waiting first: P10 (30 days) … P02.
+    assert [p["name"] for p in r["help"]] == ["P11", *(f"P{n:02d}" for n in range(10, 1, -1))]
+    assert r["help"][0]["reasons"] == ["you asked 4 times and have not given yet"]
