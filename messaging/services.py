@@ -116,7 +116,9 @@ def message_sent_log(
     `reminder` must be the owner's and the contact's (the compose selector only finds
     such a one); anything else is refused.
     """
-    summary = f"{subject.strip()}\n\n{body.strip()}" if subject.strip() else body.strip()
+    # A browser sends a textarea's line breaks as CRLF; the timeline stores LF.
+    subject, body = subject.strip(), body.replace("\r\n", "\n").strip()
+    summary = f"{subject}\n\n{body}" if subject else body
     if reminder is None:
         return contact_services.interaction_create(
             owner=owner,

@@ -98,3 +98,11 @@ def test_sent_refuses_a_reminder_of_another_contact(alice):
     assert not Interaction.objects.exists()
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.OPEN
+
+
+def test_sent_stores_the_browsers_crlf_line_breaks_as_lf(alice):
+    ada = make_contact(owner=alice)
+    interaction = services.message_sent_log(
+        owner=alice, contact=ada, subject=" Hi ", body="Hi Ada,\r\n\r\nBye\r\n", reminder=None, today=TODAY
+    )
+    assert interaction.summary == "Hi\n\nHi Ada,\n\nBye"
