@@ -2,7 +2,7 @@
 
 The database rows go by cascade from the user (contacts, their emails, phones, roles
 and tags, interactions, reminders, import jobs, digest logs, the profile). The files
-of the user's imports are removed from storage once the deletion has committed: a
+of the user's imports and uploaded calendars are removed from storage once the deletion has committed: a
 deletion that fails keeps both.
 """
 
@@ -13,6 +13,7 @@ from django.db import transaction
 
 from contacts.models import Contact, ImportJob, Interaction
 from reminders.models import Reminder
+from sources.models import CalendarSource
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ def account_delete(user: User) -> None:
     """Delete the user and all their data; their uploaded import files after the commit."""
     with transaction.atomic():
         files = [job.file for job in ImportJob.objects.filter(owner=user).exclude(file="").only("file")]
+        files += [c.file for c in CalendarSource.objects.filter(owner=user).exclude(file="").only("file")]
         user.delete()
         transaction.on_commit(lambda: _files_delete(files))
 

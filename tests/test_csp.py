@@ -86,8 +86,11 @@ def pages(alice):
         "/templates/",
         "/templates/new/",
         f"/contacts/{ada.pk}/compose/",
+        "/settings/sources/",
+        "/settings/sources/mailboxes/add/",
         "/admin/",
         "/admin/contacts/contact/",
+        "/admin/sources/calendarsource/",
     ]
 
 

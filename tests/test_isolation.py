@@ -52,6 +52,34 @@ def message_template_of(owner):
     return template_create(owner=owner, fields={"name": "Alice's template"})
 
 
+def calendar_source_of(owner):
+    from sources.models import CalendarSource
+
+    return CalendarSource.objects.create(owner=owner, url="https://calendar.example.org/alice.ics")
+
+
+def mailbox_source_of(owner):
+    from sources.models import MailboxSource
+
+    return MailboxSource.objects.create(owner=owner, host="imap.example.org", username="alice")
+
+
+def found_event_of(owner):
+    from sources.models import FoundEvent
+
+    return FoundEvent.objects.create(
+        owner=owner, source=calendar_source_of(owner), uid="u", occurred_on="2026-10-01", status="pending"
+    )
+
+
+def found_mail_of(owner):
+    from sources.models import FoundMail
+
+    return FoundMail.objects.create(
+        owner=owner, contact=make_contact(owner=owner), day="2026-10-01", status="pending"
+    )
+
+
 def import_job_of(owner):
     job = ImportJob(owner=owner, original_name="alice.csv", format="csv")
     job.file.save(
@@ -99,6 +127,10 @@ PREFIX_FACTORIES: dict[str, Factory] = {
     "reminders:": reminder_of,
     "reconnect:": contact_of,
     "messaging:template_": message_template_of,
+    "sources:calendar_": calendar_source_of,
+    "sources:mailbox_": mailbox_source_of,
+    "sources:review_meeting": found_event_of,
+    "sources:review_email": found_mail_of,
 }
 # Fallback by keyword name, whatever the URL.
 KWARG_FACTORIES: dict[str, Factory] = {
