@@ -1,0 +1,305 @@
+"""Read side of goals: each goal's count in the current period and its history (met /
+missed, the streak), computed from the interactions and contacts on every read.
+
+What each measure counts (the README's "Goals" says the same in words):
+- interactions of a kind: the owner's interactions of that kind dated in the period
+  (one interaction with three people is one coffee). Events are the exception: the
+  "met at an event" form logs one event interaction per person met, so an event is a
+  day with at least one event interaction.
+- new people met: contacts the owner added in the period (the local day of
+  `created_at`), whether typed in, met at an event or found by a calendar; not those a
+  file import created (contacts.duplicates.created_by_import: `first_check_in_on` set),
+  which are people met long ago.
+- new people met at events: added contacts (as above, added since the history began)
+  whose first interaction is an event, counted in the period of that event.
+- reconnects: talks with a contact who was dormant that day by the reconnect list's
+  rule (goals.rules.is_reconnect, after contacts.selectors.dormant_q): one per contact
+  and day.
+Interactions dated after today are not counted yet. Archived contacts count: archiving
+someone later does not rewrite what happened.
+
+Cost: one query for the goals, then at most one per measure in use (four), whatever the
+number of goals or periods: each aggregates by day in the database over the oldest
+history any of its goals shows, and goals.rules sums the days into periods.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.contrib.auth.models import User
+from django.db import connection
+from django.db.models import Count, F, Min, Q
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
+
+from contacts.models import Contact, Interaction, InteractionKind
+from crm.models import profile_zone
+
+from . import rules
+from .models import Goal, Measure
+
+# The progress bar's width classes in static/css/app.css (kw-goal-w-0 … kw-goal-w-100):
+# the CSP forbids style="" attributes.
+BAR_STEP = 5
+# Reconnects over at most this many days (a quarter: the current period of any goal)
+# read only the histories of the contacts talked to in them.
+RECENT_DAYS = 92
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal: Goal
+    current: rules.PeriodResult
+    history: list[rules.PeriodResult]  # the closed periods shown, oldest first
+    streak: int
+    # Every period of the history was met and the goal is older than the history:
+    # the streak is at least `streak` (shown as "12+").
+    streak_open_ended: bool
+
+    @property
+    def percent(self) -> int:
+        target = self.current.target
+        if target <= 0:
+            return 0
+        return min(100, round(100 * self.current.count / target))
+
+    @property
+    def bar_width(self) -> int:
+        """The percentage rounded down to the bar's step (a bar is full only when met)."""
+        return self.percent // BAR_STEP * BAR_STEP
+
+    @property
+    def period_label(self) -> str:
+        return rules.period_label(self.current.start, self.goal.period)
+
+    @property
+    def met_count(self) -> int:
+        return sum(1 for r in self.history if r.outcome is rules.Outcome.MET)
+
+    @property
+    def judged_count(self) -> int:
+        return sum(1 for r in self.history if r.outcome in (rules.Outcome.MET, rules.Outcome.MISSED))
+
+
+def goal_list(*, owner: User) -> list[Goal]:
+    """All the owner's goals, active first."""
+    return list(Goal.objects.filter(owner=owner).order_by("archived", "id"))
+
+
+def goal_get_for_user(*, owner: User, pk: int) -> Goal:
+    """The owner's goal or Http404 (another user's goal does not exist for them)."""
+    return get_object_or_404(Goal, owner=owner, pk=pk)
+
+
+def goal_progress_list(*, owner: User, today: date, history: bool = True) -> list[GoalProgress]:
+    """The owner's active goals with their progress, in the order they were set.
+
+    `today` is the owner's local date. Without `history` (the dashboard), only the
+    current periods are read, which is cheaper: the streak is then 0 and not shown.
+    """
+    goals = list(Goal.objects.filter(owner=owner, archived=False).order_by("id"))
+    if not goals:
+        return []
+    firsts = {
+        goal.pk: (
+            rules.history_first_day(today=today, created_on=goal.created_on, length=goal.period)
+            if history
+            else rules.period_start(today, goal.period)
+        )
+        for goal in goals
+    }
+    tallies = _Tallies(owner=owner, goals=goals, firsts=firsts, today=today)
+    progress = []
+    for goal in goals:
+        counts, events = tallies.for_goal(goal)
+        results = rules.period_results(
+            length=goal.period,
+            first_day=firsts[goal.pk],
+            today=today,
+            target=goal.target,
+            per_event=goal.per_event,
+            counts=counts,
+            events=events,
+        )
+        older = rules.period_start(goal.created_on, goal.period) < firsts[goal.pk]
+        past = results[:-1]
+        streak = rules.streak(results) if history else 0
+        progress.append(
+            GoalProgress(
+                goal=goal,
+                current=results[-1],
+                history=past,
+                streak=streak,
+                streak_open_ended=history
+                and older
+                and all(r.outcome is not rules.Outcome.MISSED for r in past)
+                and streak > 0,
+            )
+        )
+    return progress
+
+
+class _Tallies:
+    """{local day: count} of each measure the goals use, one query per measure, from the
+    oldest first day any goal of that measure needs up to `today`."""
+
+    def __init__(self, *, owner: User, goals: list[Goal], firsts: dict[int, date], today: date) -> None:
+        self.owner = owner
+        self.today = today
+        self.zone = profile_zone(owner.profile.timezone)
+
+        def since(wanted) -> date | None:
+            days = [firsts[g.pk] for g in goals if wanted(g)]
+            return min(days) if days else None
+
+        kinds = {g.kind for g in goals if g.measure == Measure.INTERACTIONS}
+        if any(g.per_event for g in goals):
+            kinds.add(InteractionKind.EVENT)
+        kinds_since = since(lambda g: g.measure == Measure.INTERACTIONS or g.per_event)
+        self.by_kind = self._interactions(kinds, kinds_since) if kinds else {}
+        self.by_measure: dict[str, dict[date, int]] = {}
+        for measure, read in (
+            (Measure.NEW_CONTACTS, self._new_contacts),
+            (Measure.EVENT_NEWCOMERS, self._event_newcomers),
+            (Measure.RECONNECTS, self._reconnects),
+        ):
+            first = since(lambda g, m=measure: g.measure == m)
+            if first is not None:
+                self.by_measure[measure] = read(first)
+
+    def for_goal(self, goal: Goal) -> tuple[dict[date, int], dict[date, int]]:
+        """(counts by day, events by day) of one goal."""
+        events = self.by_kind.get(InteractionKind.EVENT, {}) if goal.per_event else {}
+        if goal.measure == Measure.INTERACTIONS:
+            return self.by_kind.get(goal.kind, {}), events
+        return self.by_measure.get(goal.measure, {}), events
+
+    def _local_midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=self.zone)
+
+    def _interactions(self, kinds: set[str], since: date) -> dict[str, dict[date, int]]:
+        rows = (
+            Interaction.objects.filter(
+                owner=self.owner, kind__in=sorted(kinds), occurred_on__gte=since, occurred_on__lte=self.today
+            )
+            .values_list("kind", "occurred_on")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        found: dict[str, dict[date, int]] = {kind: {} for kind in kinds}
+        for kind, day, n in rows:
+            # An event is a day with event interactions (the met form logs one per person).
+            found[kind][day] = 1 if kind == InteractionKind.EVENT else n
+        return found
+
+    def _added(self, since: date):
+        """The contacts the owner added (not a file import's) from the local day `since`."""
+        return Contact.objects.filter(
+            owner=self.owner, created_at__gte=self._local_midnight(since), first_check_in_on__isnull=True
+        )
+
+    def _new_contacts(self, since: date) -> dict[date, int]:
+        rows = (
+            self._added(since)
+            .filter(created_at__lt=self._local_midnight(self.today + timedelta(days=1)))
+            .annotate(day=TruncDate("created_at", tzinfo=self.zone))
+            .values_list("day")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return dict(rows)
+
+    def _event_newcomers(self, since: date) -> dict[date, int]:
+        through = Interaction.contacts.through
+        firsts = (
+            through.objects.filter(contact__in=self._added(since).values("pk"))
+            .values("contact_id")
+            .annotate(
+                first=Min("interaction__occurred_on"),
+                first_event=Min(
+                    "interaction__occurred_on", filter=Q(interaction__kind=InteractionKind.EVENT)
+                ),
+            )
+            .filter(first=F("first_event"), first__gte=since, first__lte=self.today)
+            .values_list("first", flat=True)
+        )
+        return rules.add_by_day((day, 1) for day in firsts)
+
+    def _reconnects(self, since: date) -> dict[date, int]:
+        """Reconnects by day, one per contact and day.
+
+        The database pairs each interaction of the contacts talked to since `since` (only
+        theirs: the dashboard's week reads a few histories) with the contact's previous
+        interaction day (LAG over their interactions in date order) and keeps the pairs
+        from `since` whose gap is at least 28 days a month (no calendar month is
+        shorter: a coarse cut that drops no reconnect); goals.rules.is_reconnect then
+        decides each of those few exactly, in calendar months and the owner's local days.
+        """
+        months = self.owner.profile.dormant_months
+        ops = connection.ops
+        interaction = ops.quote_name(Interaction._meta.db_table)
+        through = ops.quote_name(Interaction.contacts.through._meta.db_table)
+        contact = ops.quote_name(Contact._meta.db_table)
+        if connection.vendor == "postgresql":
+            gap = "seq.day - COALESCE(seq.prev, CAST(c.created_at AT TIME ZONE 'UTC' AS date))"
+        else:
+            gap = "julianday(seq.day) - julianday(COALESCE(seq.prev, date(c.created_at)))"
+        # The current period (the dashboard) reads only the histories of the contacts
+        # talked to in it, driven from them (CROSS JOIN keeps SQLite's join order: with
+        # an IN list it walked every interaction once per listed contact). A year of
+        # history touches most contacts: one pass over all the owner's interactions in
+        # index order is then cheaper than that many probes.
+        pairs = """
+            SELECT t.contact_id AS contact_id, i.occurred_on AS day,
+                   LAG(i.occurred_on) OVER (PARTITION BY t.contact_id ORDER BY i.occurred_on) AS prev
+        """
+        recent_only = (self.today - since).days <= RECENT_DAYS
+        if recent_only:
+            seq = f"""
+                {pairs}
+                FROM (
+                    SELECT DISTINCT t2.contact_id AS contact_id
+                    FROM {interaction} i2 JOIN {through} t2 ON t2.interaction_id = i2.id
+                    WHERE i2.owner_id = %s AND i2.occurred_on >= %s AND i2.occurred_on <= %s
+                ) r CROSS JOIN {through} t CROSS JOIN {interaction} i
+                WHERE t.contact_id = r.contact_id AND i.id = t.interaction_id
+                  AND i.owner_id = %s AND i.occurred_on <= %s
+            """
+        else:
+            seq = f"""
+                {pairs}
+                FROM {interaction} i JOIN {through} t ON t.interaction_id = i.id
+                WHERE i.owner_id = %s AND i.occurred_on <= %s
+            """
+        sql = f"""
+            WITH seq AS ({seq})
+            SELECT seq.contact_id, seq.day, seq.prev, c.created_at
+            FROM seq JOIN {contact} c ON c.id = seq.contact_id
+            WHERE seq.day >= %s AND {gap} >= %s
+        """
+        today, first = ops.adapt_datefield_value(self.today), ops.adapt_datefield_value(since)
+        params = [self.owner.pk, first, today] if recent_only else []
+        params += [self.owner.pk, today, first, 28 * months - 1]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        found = set()
+        for contact_id, day, previous_on, created_at in rows:
+            day = _as_date(day)
+            added_on = rules.local_day(_as_aware(created_at), self.zone)
+            previous_on = _as_date(previous_on) if previous_on is not None else None
+            if rules.is_reconnect(day=day, previous_on=previous_on, added_on=added_on, dormant_months=months):
+                found.add((contact_id, day))
+        return rules.add_by_day((day, 1) for _contact_id, day in found)
+
+
+def _as_date(value) -> date:
+    """SQLite returns the raw-SQL day as text; PostgreSQL as a date."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _as_aware(value) -> datetime:
+    """A raw-SQL timestamp as an aware datetime (SQLite: UTC text; PostgreSQL: aware)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
