@@ -129,3 +129,45 @@ class Running:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def busy_calendar(count: int, *, end, addresses: list[str], days: int = 730, recurring: int = 0) -> bytes:
+    """A calendar of `count` one-hour meetings spread over the `days` before `end` (UTC),
+    each with two of `addresses` and the owner (alice@example.com), plus `recurring`
+    weekly series; deterministic, for the concurrency tests and the benchmark."""
+    from datetime import timedelta
+
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Keepwarm tests//busy//EN"]
+    step = timedelta(days=days) / max(count, 1)
+    for n in range(count):
+        start = end - timedelta(days=days) + step * n
+        stamp = start.strftime("%Y%m%dT%H%M%SZ")
+        finish = (start + timedelta(hours=1)).strftime("%Y%m%dT%H%M%SZ")
+        first, second = addresses[(2 * n) % len(addresses)], addresses[(2 * n + 1) % len(addresses)]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:busy-{n}@example.org",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART:{stamp}",
+            f"DTEND:{finish}",
+            f"SUMMARY:Meeting {n}",
+            f"ORGANIZER:mailto:{first}",
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.com",
+            f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{second}",
+            "END:VEVENT",
+        ]
+    for n in range(recurring):
+        start = (end - timedelta(days=days) + timedelta(hours=n)).strftime("%Y%m%dT%H%M%SZ")
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:series-{n}@example.org",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART:{start}",
+            "DURATION:PT30M",
+            "RRULE:FREQ=WEEKLY",
+            f"SUMMARY:Series {n}",
+            f"ORGANIZER:mailto:{addresses[n % len(addresses)]}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
