@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from contacts import selectors as contact_selectors
+from goals import selectors as goal_selectors
 from reminders import focus
 from reminders import selectors as reminder_selectors
 from reminders import services as reminder_services
@@ -44,6 +45,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         exclude_ids={r.contact_id for r in context["focus"].items},
     )
     context.update(source_selectors.review_context(owner=request.user, today=today))  # to review (#16)
+    context["goal_progress"] = goal_selectors.goal_progress_list(
+        owner=request.user, today=today, history=False
+    )
     return render(request, "crm/dashboard.html", context)
 
 

@@ -43,7 +43,7 @@ _KIND_NOUNS = {
     InteractionKind.MESSAGE: ("message", "messages"),
     InteractionKind.EVENT: ("event", "events"),
     InteractionKind.INFORMATIONAL_INTERVIEW: ("informational interview", "informational interviews"),
-    InteractionKind.INTRODUCTION: ("introduction made", "introductions made"),
+    InteractionKind.INTRODUCTION: ("introduction", "introductions"),
 }
 _MEASURE_NOUNS = {
     Measure.NEW_CONTACTS: ("new person", "new people"),

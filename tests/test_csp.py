@@ -85,6 +85,7 @@ def pages(alice):
         "/insights/",
         "/templates/",
         "/templates/new/",
+        "/goals/",
         f"/contacts/{ada.pk}/compose/",
         "/settings/sources/",
         "/settings/sources/mailboxes/add/",

@@ -52,6 +52,12 @@ def message_template_of(owner):
     return template_create(owner=owner, fields={"name": "Alice's template"})
 
 
+def goal_of(owner):
+    from goals.models import Goal
+
+    return Goal.objects.create(owner=owner, measure="interactions", kind="coffee", target=1, period="week")
+
+
 def calendar_source_of(owner):
     from sources.models import CalendarSource
 
@@ -127,6 +133,7 @@ PREFIX_FACTORIES: dict[str, Factory] = {
     "reminders:": reminder_of,
     "reconnect:": contact_of,
     "messaging:template_": message_template_of,
+    "goals:": goal_of,
     "sources:calendar_": calendar_source_of,
     "sources:mailbox_": mailbox_source_of,
     "sources:review_meeting": found_event_of,
