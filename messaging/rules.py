@@ -14,7 +14,7 @@ is never read again (one pass), so a contact called "{company}" stays "{company}
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import quote
 
 from dateutil.relativedelta import relativedelta
@@ -179,24 +179,33 @@ KIND_TEMPLATES = {
 FOLLOW_UP_DAYS = 2
 
 
-def suggested_template(
-    *, reminder_kind: str | None, is_dormant: bool, first_met_on: date | None, today: date
-) -> str:
+def follow_up_since(today: date) -> date:
+    """The earliest first-interaction date that still calls for the follow-up note:
+    someone first met on this day or later (up to today) was met at most two days ago."""
+    return today - timedelta(days=FOLLOW_UP_DAYS)
+
+
+def suggested_template(*, reminder_kind: str | None, is_dormant: bool, met_recently: bool) -> str:
     """The slug of the built-in template for this moment.
 
     The reminder the user came from decides first (birthday → birthday; job change
     or work anniversary → congratulations; follow-up → follow-up). Otherwise a dormant
-    tie gets the reconnect note, someone first met at most two days ago the follow-up,
-    and anyone else the reconnect note. A first meeting dated in the future (a typo)
-    is not a recent one.
+    tie gets the reconnect note, someone first met at most two days ago
+    (`met_recently`: first interaction on or after `follow_up_since(today)`) the
+    follow-up, and anyone else the reconnect note.
     """
     if reminder_kind in KIND_TEMPLATES:
         return KIND_TEMPLATES[reminder_kind]
     if is_dormant:
         return "reconnect"
-    if first_met_on is not None and 0 <= (today - first_met_on).days <= FOLLOW_UP_DAYS:
+    if met_recently:
         return "follow-up"
     return "reconnect"
+
+
+def placeholders_in(*texts: str) -> set[str]:
+    """The known placeholders the texts use (so that only their values are looked up)."""
+    return {m.group(1) for text in texts for m in TOKEN.finditer(text) if m.group(1) in PLACEHOLDERS}
 
 
 def years_text(start: date | None, on: date) -> str:

@@ -1,9 +1,11 @@
 """Read side of messages: a template of the user's, and what the compose page shows.
 
 The compose page costs a fixed handful of queries whatever the network's size: the
-contact with its first email, first meeting and dormancy in one row (subqueries on
-indexed columns), the last conversation, the reminder it came from; the templates
-are read by `services.templates_for_owner`.
+contact with its first email and dormancy in one row, the reminder it came from, the
+templates (`services.templates_for_owner`), and only what the chosen template and the
+suggestion need of the contact's interactions (the last topic, the first meeting).
+Those read the contact's interactions through the m2m table's contact index, never
+the owner's interactions by date (on SQLite that walks all of them: a second at 100,000).
 """
 
 from dataclasses import dataclass
@@ -29,19 +31,38 @@ def template_get_for_user(*, owner: User, pk: int) -> MessageTemplate:
 
 def compose_contact(*, owner: User, pk: int, today: date) -> Contact:
     """The owner's contact (or Http404) with `first_email` (the first address saved, ""
-    when none), `first_met_on` (the first interaction's date) and `is_dormant`
-    (contacts.selectors.dormant_q with the owner's dormant months). One query."""
+    when none) and `is_dormant` (contacts.selectors.dormant_q with the owner's dormant
+    months). One query."""
     emails = ContactEmail.objects.filter(contact=OuterRef("pk")).order_by("id").values("value")[:1]
-    first = (
-        Interaction.objects.filter(contacts=OuterRef("pk")).order_by("occurred_on").values("occurred_on")[:1]
-    )
     dormant = dormant_q(today=today, months=owner.profile.dormant_months)
     qs = Contact.objects.filter(owner=owner).annotate(
         first_email=Subquery(emails),
-        first_met_on=Subquery(first),
         is_dormant=ExpressionWrapper(dormant, output_field=BooleanField()),
     )
     return get_object_or_404(qs, pk=pk)
+
+
+def _interactions_of(contact: Contact):
+    # IN (the contact's rows of the m2m table): read by its contact index. The contact is
+    # the owner's (compose_contact), so its interactions are too.
+    mine = Interaction.contacts.through.objects.filter(contact_id=contact.pk).values("interaction_id")
+    return Interaction.objects.filter(pk__in=mine)
+
+
+def met_recently(*, contact: Contact, today: date) -> bool:
+    """First met at most two days ago (rules.follow_up_since): the last interaction
+    (`last_interaction_on`, kept by the interaction services) is that recent and none
+    is older. No query unless the last interaction is recent; then one EXISTS."""
+    since = rules.follow_up_since(today)
+    last = contact.last_interaction_on
+    if last is None or not since <= last <= today:
+        return False
+    return not _interactions_of(contact).filter(occurred_on__lt=since).exists()
+
+
+def first_met_on(*, contact: Contact) -> date | None:
+    """The date of the first interaction with the contact (None: none logged)."""
+    return _interactions_of(contact).order_by("occurred_on").values_list("occurred_on", flat=True).first()
 
 
 def compose_reminder(*, owner: User, contact: Contact, pk: int | None) -> Reminder | None:
@@ -56,12 +77,8 @@ def last_topic(*, contact: Contact) -> str:
     summary of the latest conversation (not a logged email, whose summary is the message
     itself, nor a LinkedIn "Connected on"); "" when there is none."""
     talked = ~Q(summary="") & ~Q(summary=CONNECTED_SUMMARY) & ~Q(kind=InteractionKind.EMAIL)
-    # The contact's interaction ids first (IN over the through table's contact index):
-    # filtered by owner, SQLite walks all the owner's interactions by date instead, a
-    # second for a dormant tie among 100,000. The contact is the owner's (compose_contact).
-    mine = Interaction.contacts.through.objects.filter(contact_id=contact.pk).values("interaction_id")
     row = (
-        Interaction.objects.filter(pk__in=mine)
+        _interactions_of(contact)
         .filter(~Q(topics="") | talked)
         .order_by("-occurred_on", "-id")
         .values("topics", "summary")
@@ -73,27 +90,29 @@ def last_topic(*, contact: Contact) -> str:
 
 
 def placeholder_values(
-    *, owner: User, contact: Contact, reminder: Reminder | None, topic: str, today: date
+    *, owner: User, contact: Contact, reminder: Reminder | None, used: set[str], today: date
 ) -> dict[str, str]:
-    """The value of each placeholder for this contact (rules.PLACEHOLDERS)."""
-    anniversary_on = (
-        reminder.due_on if reminder is not None and reminder.kind == ReminderKind.WORK_ANNIVERSARY else None
-    )
-    return {
+    """The value of each placeholder for this contact (rules.PLACEHOLDERS); `{last_topic}`
+    and `{years}` read interactions, so only when the template uses them (`used`)."""
+    values = {
         "first_name": contact.first_name,
         "how_we_met": contact.how_we_met,
-        "last_topic": topic,
         "company": contact.company,
         "title": contact.title,
-        "years": rules.years_value(
-            anniversary_on=anniversary_on,
+        "my_name": owner.get_full_name() or owner.get_username(),
+        "last_topic": last_topic(contact=contact) if "last_topic" in used else "",
+        "years": "",
+    }
+    if "years" in used:
+        anniversary = reminder is not None and reminder.kind == ReminderKind.WORK_ANNIVERSARY
+        values["years"] = rules.years_value(
+            anniversary_on=reminder.due_on if anniversary else None,
             started_on=contact.started_on,
-            first_met_on=contact.first_met_on,
+            first_met_on=None if anniversary and contact.started_on else first_met_on(contact=contact),
             added_on=timezone.localdate(contact.created_at),
             today=today,
-        ),
-        "my_name": owner.get_full_name() or owner.get_username(),
-    }
+        )
+    return values
 
 
 @dataclass(frozen=True)
@@ -128,19 +147,19 @@ def compose(
     chosen = by_slug.get(slug) if slug else None
     suggested = chosen is None
     if chosen is None:
+        kind = reminder.kind if reminder is not None else None
         want = rules.suggested_template(
-            reminder_kind=reminder.kind if reminder is not None else None,
+            reminder_kind=kind,
             is_dormant=contact.is_dormant,
-            first_met_on=contact.first_met_on,
-            today=today,
+            # Asked only when the reminder and dormancy leave it open.
+            met_recently=kind not in rules.KIND_TEMPLATES
+            and not contact.is_dormant
+            and met_recently(contact=contact, today=today),
         )
         chosen = by_slug.get(want) or next((t for t in templates if not t.hidden), templates[0])
+    texts = (chosen.subject, chosen.greeting, chosen.context, chosen.intent, chosen.closing)
     values = placeholder_values(
-        owner=owner,
-        contact=contact,
-        reminder=reminder,
-        topic=last_topic(contact=contact),
-        today=today,
+        owner=owner, contact=contact, reminder=reminder, used=rules.placeholders_in(*texts), today=today
     )
     subject = rules.fill(chosen.subject, values)
     body = rules.fill(

@@ -170,27 +170,30 @@ TODAY = date(2026, 11, 26)
 
 
 @pytest.mark.parametrize(
-    ("kind", "dormant", "first_met", "slug"),
+    ("kind", "dormant", "recent", "slug"),
     [
-        ("birthday", True, None, "birthday"),
-        ("job_change", False, None, "congratulations"),
-        ("work_anniversary", False, None, "congratulations"),
-        ("follow_up", False, date(2026, 11, 25), "follow-up"),
-        ("check_in", True, None, "reconnect"),
-        (None, True, date(2020, 1, 1), "reconnect"),
-        (None, False, date(2026, 11, 24), "follow-up"),  # met 2 days ago
-        (None, False, date(2026, 11, 26), "follow-up"),  # met today
-        (None, False, date(2026, 11, 23), "reconnect"),  # 3 days ago
-        (None, False, date(2026, 11, 30), "reconnect"),  # a future date is no meeting
-        (None, False, None, "reconnect"),
-        ("check_in", False, date(2026, 11, 25), "follow-up"),
+        ("birthday", True, False, "birthday"),
+        ("job_change", False, False, "congratulations"),
+        ("work_anniversary", False, True, "congratulations"),
+        ("follow_up", False, True, "follow-up"),
+        ("check_in", True, False, "reconnect"),
+        (None, True, False, "reconnect"),
+        (None, False, True, "follow-up"),
+        (None, False, False, "reconnect"),
+        ("check_in", False, True, "follow-up"),
     ],
 )
-def test_the_template_the_moment_calls_for(kind, dormant, first_met, slug):
-    assert (
-        rules.suggested_template(reminder_kind=kind, is_dormant=dormant, first_met_on=first_met, today=TODAY)
-        == slug
-    )
+def test_the_template_the_moment_calls_for(kind, dormant, recent, slug):
+    assert rules.suggested_template(reminder_kind=kind, is_dormant=dormant, met_recently=recent) == slug
+
+
+def test_met_recently_means_first_met_two_days_ago_or_later():
+    assert rules.follow_up_since(TODAY) == date(2026, 11, 24)
+    assert rules.follow_up_since(date(2028, 3, 1)) == date(2028, 2, 28)
+
+
+def test_placeholders_in_lists_only_known_names():
+    assert rules.placeholders_in("Hi {first_name} {foo}", "{years}{0}") == {"first_name", "years"}
 
 
 def test_suggestions_are_builtins():

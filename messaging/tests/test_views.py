@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts import services as contact_services
 from contacts.models import Interaction
 from contacts.tests.factories import make_contact, make_interaction, make_reminder
 from messaging import rules, services
@@ -96,10 +97,21 @@ def test_a_dormant_tie_gets_the_reconnect_note(alice_client, alice):
     assert "It's been far too long" in body_of(response)
 
 
-def test_someone_met_yesterday_gets_the_follow_up_with_the_topic(alice_client, ada):
-    make_interaction(
-        contact=ada, occurred_on=timezone.localdate() - timedelta(days=1), topics="open source funding"
+def met(contact, days_ago: int, **fields):
+    """Log an interaction through the service (it keeps `last_interaction_on`)."""
+    today = timezone.localdate()
+    return contact_services.interaction_create(
+        owner=contact.owner,
+        contact_ids=[contact.pk],
+        occurred_on=today - timedelta(days=days_ago),
+        today=today,
+        kind=fields.pop("kind", "coffee"),
+        **fields,
     )
+
+
+def test_someone_met_yesterday_gets_the_follow_up_with_the_topic(alice_client, ada):
+    met(ada, 1, topics="open source funding")
     response = alice_client.get(compose_url(ada))
     m = response.context["m"]
     assert m.template.slug == "follow-up"
@@ -108,14 +120,35 @@ def test_someone_met_yesterday_gets_the_follow_up_with_the_topic(alice_client, a
 
 
 def test_someone_met_three_days_ago_gets_the_reconnect_note(alice_client, ada):
-    make_interaction(contact=ada, occurred_on=timezone.localdate() - timedelta(days=3))
+    met(ada, 3)
     assert alice_client.get(compose_url(ada)).context["m"].template.slug == "reconnect"
 
 
-def test_a_logged_email_is_not_the_last_topic(alice_client, ada):
+def test_someone_met_long_ago_and_again_today_is_no_new_acquaintance(alice_client, ada):
+    met(ada, 200)
+    met(ada, 0)
+    assert alice_client.get(compose_url(ada)).context["m"].template.slug == "reconnect"
+
+
+def test_years_says_the_role_on_an_anniversary_else_how_long_known(alice_client, alice, ada):
+    services.templates_for_owner(owner=alice)
+    own = services.template_create(owner=alice, fields={"name": "Years", "greeting": "{years}"})
     today = timezone.localdate()
-    make_interaction(contact=ada, occurred_on=today - timedelta(days=9), summary="Talked about Rust.")
-    make_interaction(contact=ada, occurred_on=today, kind="email", summary="Happy birthday!\n\nHi Ada")
+    ada.started_on = (
+        today.replace(year=today.year - 4)
+        if (today.month, today.day) != (2, 29)
+        else today.replace(year=today.year - 4, day=28)
+    )
+    ada.save()
+    met(ada, 365 * 7 + 10)
+    reminder = make_reminder(contact=ada, kind="work_anniversary")
+    assert body_of(alice_client.get(compose_url(ada, template=own.slug, reminder=reminder.pk))) == "4 years"
+    assert body_of(alice_client.get(compose_url(ada, template=own.slug))) == "7 years"
+
+
+def test_a_logged_email_is_not_the_last_topic(alice_client, ada):
+    met(ada, 9, summary="Talked about Rust.")
+    met(ada, 0, kind="email", summary="Happy birthday!\n\nHi Ada")
     response = alice_client.get(compose_url(ada, template="share-article"))
     assert "given our chat about Talked about Rust: [paste the link here]" in body_of(response)
 
@@ -373,6 +406,10 @@ def test_reminder_rows_and_the_contact_page_link_to_compose(alice_client, ada):
     assert f'href="/contacts/{ada.pk}/compose/"' in page
 
 
+def response_template(client, url: str) -> str:
+    return client.get(url).context["m"].template.slug
+
+
 def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
@@ -380,11 +417,12 @@ def _queries(client, url: str) -> int:
     return len(captured.captured_queries)
 
 
-def test_compose_costs_the_same_queries_at_two_sizes(alice_client, alice, ada):
+@pytest.mark.parametrize("query", ["template=share-article", "template=", "template=birthday"])
+def test_compose_costs_the_same_queries_at_two_sizes(alice_client, alice, ada, query):
     reminder = make_reminder(contact=ada, kind="birthday")
-    url = compose_url(ada, reminder=reminder.pk)
+    url = compose_url(ada, reminder=reminder.pk) + "&" + query
     alice_client.get(url)  # the built-ins are created on the first visit
-    make_interaction(contact=ada, topics="one")
+    met(ada, 1, topics="one")
     small = _queries(alice_client, url)
     for n in range(40):
         other = make_contact(owner=alice, emails=[f"p{n}@example.org"])
@@ -394,4 +432,17 @@ def test_compose_costs_the_same_queries_at_two_sizes(alice_client, alice, ada):
         make_reminder(contact=other)
     services.template_create(owner=alice, fields={"name": "Extra"})
     assert _queries(alice_client, url) == small
-    assert small <= 7
+    # session, user, profile, contact, reminder, templates (+ the last topic when used)
+    assert small == (7 if query == "template=share-article" else 6)
+
+
+def test_the_follow_up_check_costs_one_query_at_two_sizes(alice_client, alice, ada):
+    met(ada, 0)
+    url = compose_url(ada)
+    alice_client.get(url)
+    small = _queries(alice_client, url)
+    for n in range(40):
+        make_interaction(contact=ada, occurred_on=timezone.localdate() - timedelta(days=n % 2))
+    # session, user, profile, contact, templates, the EXISTS of an older meeting, the last topic
+    assert response_template(alice_client, url) == "follow-up"
+    assert _queries(alice_client, url) == small == 7
