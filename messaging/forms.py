@@ -41,7 +41,10 @@ class ComposeForm(forms.Form):
 
     subject = forms.CharField(max_length=300, required=False, strip=False)
     body = forms.CharField(
-        max_length=BODY_MAX, strip=False, widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "true"})
+        label="Message",
+        max_length=BODY_MAX,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "true"}),
     )
 
     def __init__(self, *args, **kwargs):
