@@ -1,5 +1,6 @@
 """sources.imap's pure half: header bytes → MailHeader, and the UID filter."""
 
+import email.utils
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -116,3 +117,42 @@ def test_new_uids_are_above_the_last_sorted_and_unique(found, last):
 
 def test_a_star_search_answering_the_old_highest_uid_gives_nothing_new():
     assert imap.new_uids([42], 42) == []
+
+
+plain_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ éü.-'=?", max_size=15)
+plain_addresses = st.builds(
+    lambda local, domain: f"{local}@{domain}.example",
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789.-_+", min_size=1, max_size=12),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
+)
+
+
+@given(entries=st.lists(st.tuples(plain_names, plain_addresses), min_size=1, max_size=6))
+def test_the_fast_address_split_agrees_with_the_email_package(entries):
+    value = ", ".join(f"{name} <{address}>" if name.strip() else address for name, address in entries)
+    expected = []
+    for _name, address in email.utils.getaddresses([value]):
+        address = address.strip().lower()
+        if address not in expected and imap._ADDRESS.fullmatch(address):
+            expected.append(address)
+    assert imap._addresses([value]) == expected
+
+
+def _expand(text: str) -> list[int]:
+    uids = []
+    for part in text.split(","):
+        first, _, last = part.partition(":")
+        uids.extend(range(int(first), int(last or first) + 1))
+    return uids
+
+
+@given(uids=st.lists(st.integers(1, 3000), min_size=1, max_size=200, unique=True))
+def test_a_uid_set_names_exactly_the_uids_in_ranges(uids):
+    uids.sort()
+    text = imap.uid_set(uids)
+    assert _expand(text) == uids
+    assert text.count(",") == sum(1 for a, b in zip(uids, uids[1:], strict=False) if b != a + 1)
+
+
+def test_consecutive_uids_are_one_range():
+    assert imap.uid_set([1, 2, 3, 7, 9, 10]) == "1:3,7,9:10"

@@ -1,0 +1,192 @@
+"""One mailbox's sync: new message headers → "email" interactions (issue #16).
+
+`sync_mailbox(source)` (what `sync_sources` and the hourly beat run for each mailbox):
+
+1. decrypts the app password (sources.crypto) and logs in (sources.imap);
+2. for each configured folder, reads the headers of the messages after the stored
+   (UIDVALIDITY, last UID) — nothing else is downloaded, nothing is marked read;
+3. drops mailing lists and machines (sources.mailrules) and keeps, per message, its
+   day in the owner's time zone and the other people's addresses;
+4. hands them to the core (`sources.found.record_mail`): one interaction per contact per
+   day, exactly once by the database's unique key, or a review item when the source asks
+   first;
+5. only then stores the folder's new last UID. A crash between 4 and 5 reads those
+   messages again next time, which the unique key makes harmless; the reverse order
+   could lose them. This is the one window where work is repeated, and it is safe.
+
+A mailbox that fails (wrong password, refused connection, timeout, TLS, a password that
+no longer decrypts) records its error on the source (`last_error`, shown in Settings and
+the admin) and returns `failed=1`; nothing is raised, so the other sources go on.
+Folders not found on the server are skipped with a log line; when none is found, that
+is the mailbox's error.
+"""
+
+import logging
+import ssl
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from crm.models import profile_zone
+
+from . import crypto, imap, mailrules
+from .found import Counts, MailSeen, owner_addresses, record_mail
+from .models import MailboxFolderState, MailboxSource
+
+log = logging.getLogger(__name__)
+
+# Messages handed to the core per call; the folder's state is stored after each call, so
+# a crash during a first sync of a large mailbox re-reads at most this many.
+COMMIT_EVERY = 5000
+
+
+@dataclass
+class _Tally:
+    """What a run read (for the log line; the counts returned are the core's)."""
+
+    read: int = 0
+    automated: int = 0
+    unusable: int = 0
+    nobody: int = 0
+
+
+def sync_mailbox(
+    source: MailboxSource,
+    *,
+    now: datetime | None = None,
+    timeout: float = imap.TIMEOUT_S,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Counts:
+    """Read `source`'s new message headers and record them; never raises for the
+    mailbox's own failure (see the module docstring). Returns the core's Counts, with
+    failed=1 when the mailbox could not be read to the end (what was recorded before the
+    failure stays recorded, and its folders' states saved)."""
+    now = now or timezone.now()
+    owner = source.owner
+    tz = profile_zone(owner.profile.timezone)
+    today = timezone.localtime(now, tz).date()
+    own = frozenset(owner_addresses(owner))
+    stored = {
+        state.folder: imap.FolderState(state.uidvalidity, state.last_uid)
+        for state in MailboxFolderState.objects.filter(mailbox=source)
+    }
+    tally = _Tally()
+    counts = Counts()
+    source.last_checked_at = now
+    try:
+        password = crypto.decrypt(source.password_encrypted)
+        with imap.session(
+            host=source.host,
+            port=source.port,
+            security=source.security,
+            username=source.username,
+            password=password,
+            timeout=timeout,
+            ssl_context=ssl_context,
+        ) as client:
+            found, notes = imap.resolve_folders(client, source.folder_list())
+            for note in notes:
+                log.info("mailbox source %s: %s", source.pk, note)
+            if not found:
+                raise imap.MailboxError("; ".join(notes) or "no folder configured")
+            for folder, server_name in found:
+                batches = imap.read_folder(
+                    client, folder=folder, server_name=server_name, stored=stored.get(folder), tz=tz
+                )
+                counts += _sync_folder(
+                    source, batches, stored=stored.get(folder), own=own, today=today, tally=tally
+                )
+    except (crypto.SecretError, imap.MailboxError, *imap.MAILBOX_ERRORS) as exc:
+        reason = str(exc) if isinstance(exc, crypto.SecretError | imap.MailboxError) else imap.describe(exc)
+        source.last_error, source.last_error_at = reason[:1000], now
+        source.save(update_fields=["last_checked_at", "last_error", "last_error_at"])
+        log.info("mailbox source %s failed: %s", source.pk, reason)
+        return counts + Counts(failed=1)
+    source.last_success_at = now
+    source.save(update_fields=["last_checked_at", "last_success_at"])
+    log.info(
+        "mailbox source %s: %d new messages (%d lists or machines, %d unusable, %d with nobody else): "
+        "logged=%d pending=%d ignored=%d",
+        source.pk,
+        tally.read,
+        tally.automated,
+        tally.unusable,
+        tally.nobody,
+        counts.logged,
+        counts.pending,
+        counts.ignored,
+    )
+    return counts
+
+
+def _sync_folder(
+    source: MailboxSource,
+    batches,
+    *,
+    stored: imap.FolderState | None,
+    own: frozenset[str],
+    today: date,
+    tally: _Tally,
+) -> Counts:
+    """Record one folder's new messages, storing its state after each core call."""
+    counts = Counts()
+    pending: list[MailSeen] = []
+    state = stored
+    for batch in batches:
+        tally.read += len(batch.messages) + batch.skipped
+        tally.unusable += batch.skipped
+        for header in batch.messages:
+            seen = _touch(header, own)
+            if seen is None:
+                tally.automated += 1
+            elif not seen.addresses:
+                tally.nobody += 1
+            else:
+                pending.append(seen)
+        if len(pending) >= COMMIT_EVERY:
+            counts += record_mail(source=source, messages=pending, today=today)
+            pending = []
+            state = _save_state(source, batch.folder, batch.state, previous=state)
+        last = batch
+    if pending:
+        counts += record_mail(source=source, messages=pending, today=today)
+    _save_state(source, last.folder, last.state, previous=state)
+    return counts
+
+
+def _touch(header: imap.MailHeader, own: frozenset[str]) -> MailSeen | None:
+    """The message as the core takes it, or None for a list or a machine."""
+    if mailrules.automated_reason(
+        sender=header.sender,
+        list_id=header.list_id,
+        precedence=header.precedence,
+        auto_submitted=header.auto_submitted,
+    ):
+        return None
+    people = mailrules.other_people(sender=header.sender, recipients=header.recipients, own=own)
+    return MailSeen(occurred_on=header.day, addresses=frozenset(people))
+
+
+def _save_state(
+    source: MailboxSource, folder: str, state: imap.FolderState, *, previous: imap.FolderState | None
+) -> imap.FolderState:
+    """Store the folder's (UIDVALIDITY, last UID), after the core committed what it covers.
+
+    Forward only: a slower run at the same time never moves the last UID back (that would
+    only cost a re-read, but for nothing). Nothing is written when nothing changed.
+    """
+    if state == previous:
+        return state
+    MailboxFolderState.objects.bulk_create(
+        [
+            MailboxFolderState(
+                mailbox=source, folder=folder, uidvalidity=state.uidvalidity, last_uid=state.last_uid
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    MailboxFolderState.objects.filter(mailbox=source, folder=folder).exclude(
+        uidvalidity=state.uidvalidity, last_uid__gte=state.last_uid
+    ).update(uidvalidity=state.uidvalidity, last_uid=state.last_uid)
+    return state
