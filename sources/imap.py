@@ -300,7 +300,12 @@ def fetch_headers(client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
     typ, data = client._imap.uid("FETCH", uid_set(uids), f"(UID {FETCH_ITEM})")
     if typ != "OK":
         raise MailboxError(f"FETCH refused: {data!r:.200}")
-    wanted = set(uids)
+    return literals_by_uid(data, set(uids))
+
+
+def literals_by_uid(data: list, wanted: set[int]) -> dict[int, bytes]:
+    """imaplib's FETCH answer (tuples of (text before the literal, literal), then the
+    text after it) → UID → literal, for the wanted UIDs (unsolicited answers dropped)."""
     found: dict[int, bytes] = {}
     waiting: bytes | None = None  # a literal whose UID comes after it
     for item in data:

@@ -156,3 +156,16 @@ def test_a_uid_set_names_exactly_the_uids_in_ranges(uids):
 
 def test_consecutive_uids_are_one_range():
     assert imap.uid_set([1, 2, 3, 7, 9, 10]) == "1:3,7,9:10"
+
+
+def test_literals_are_matched_to_their_uid_before_or_after_them():
+    data = [
+        (b"1 (UID 5 BODY[HEADER.FIELDS (FROM)] {12}", b"From: a@b\r\n\r\n"),
+        b")",
+        (b"2 (BODY[HEADER.FIELDS (FROM)] {12}", b"From: c@d\r\n\r\n"),
+        b" UID 6)",
+        b"3 (FLAGS (\\Seen) UID 7)",  # an unsolicited answer without a literal
+        (b"4 (UID 99 BODY[HEADER.FIELDS (FROM)] {12}", b"From: e@f\r\n\r\n"),
+        b")",
+    ]
+    assert imap.literals_by_uid(data, {5, 6, 7}) == {5: b"From: a@b\r\n\r\n", 6: b"From: c@d\r\n\r\n"}
