@@ -153,3 +153,15 @@ def test_the_dashboard_shows_the_current_periods_bars(alice_client, alice):
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get(URL)
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+@pytest.mark.parametrize("name", ["goals:list", "goals:edit", "goals:suggestion_add"])
+def test_nasty_values_in_every_field_are_never_a_500(alice_client, alice, name):
+    from tests.fuzz.test_fuzz_query_strings import CORE
+
+    goal = make_goal(owner=alice)
+    args = {"goals:list": [], "goals:edit": [goal.pk], "goals:suggestion_add": ["coffee"]}[name]
+    for nasty in CORE:
+        data = dict.fromkeys(("what", "target", "period", "per_event", "archived"), nasty)
+        response = alice_client.post(reverse(name, args=args), data)
+        assert response.status_code < 500, (name, nasty)
