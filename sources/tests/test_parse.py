@@ -3,10 +3,11 @@
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sources.calendar_fetch import parse, recurrence_key
+from sources.calendar_fetch import SourceError, parse, recurrence_key
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Pacific/Auckland", "America/St_Johns"]
@@ -66,3 +67,76 @@ def test_a_meeting_outside_the_year_window_is_not_read():
 def test_the_owner_alone_is_no_meeting():
     body = _single(NOW - timedelta(days=2), zone=None).replace(b"ada@example.org", b"Alice@Example.com")
     assert parse(body, tz=ZoneInfo("UTC"), now=NOW, mine=MINE)[0] == []
+
+
+def _calendar(*events: str, head: str = "") -> bytes:
+    body = "".join(f"BEGIN:VEVENT\r\n{e.strip()}\r\nEND:VEVENT\r\n" for e in events)
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:p\r\n{head}{body}END:VCALENDAR\r\n".encode()
+
+
+def test_floating_times_follow_the_calendars_x_wr_timezone():
+    """Google's exports name their zone in X-WR-TIMEZONE: 23:00 floating in Los Angeles is
+    the next morning in Berlin."""
+    event = "UID:f@x\r\nDTSTART:20261110T230000\r\nDTEND:20261110T233000\r\nORGANIZER:mailto:ada@example.org"
+    berlin = ZoneInfo("Europe/Berlin")
+    with_zone = _calendar(event, head="X-WR-TIMEZONE:America/Los_Angeles\r\n")
+    assert [m.occurred_on for m in parse(with_zone, tz=berlin, now=NOW, mine=MINE)[0]] == [date(2026, 11, 11)]
+    assert [m.occurred_on for m in parse(_calendar(event), tz=berlin, now=NOW, mine=MINE)[0]] == [
+        date(2026, 11, 10)
+    ]
+
+
+def test_known_single_events_and_to_dos_are_not_read_but_series_always_are():
+    single = "UID:s@x\r\nDTSTART:20261101T100000Z\r\nORGANIZER:mailto:ada@example.org"
+    series = (
+        "UID:r@x\r\nDTSTART:20261102T100000Z\r\nRRULE:FREQ=DAILY;COUNT=2\r\nORGANIZER:mailto:ada@example.org"
+    )
+    todo = "BEGIN:VTODO\r\nUID:t@x\r\nDTSTART:20261101T100000Z\r\nORGANIZER:mailto:ada@example.org\r\nEND:VTODO\r\n"
+    body = _calendar(single, series, head=todo)
+    utc = ZoneInfo("UTC")
+    assert [(m.uid, m.recurrence_id) for m in parse(body, tz=utc, now=NOW, mine=MINE)[0]] == [
+        ("s@x", ""),
+        ("r@x", "20261102T100000Z"),
+        ("r@x", "20261103T100000Z"),
+    ]
+    known = parse(body, tz=utc, now=NOW, mine=MINE, known=frozenset({"s@x", "r@x"}))[0]
+    assert [m.recurrence_id for m in known] == ["20261102T100000Z", "20261103T100000Z"]
+
+
+def test_folded_lines_and_escaped_text_are_read():
+    event = (
+        "UID:fold@x\r\nDTSTART:20261101T100000Z\r\nSUMMARY:Budget\\, Q4 review\r\n"
+        'ATTENDEE;CN="Lovelace, Ada";PARTSTAT=ACCEPTED:mailto:ada@exam\r\n ple.org'
+    )
+    (meeting,) = parse(_calendar(event), tz=ZoneInfo("UTC"), now=NOW, mine=MINE)[0]
+    assert meeting.addresses == {"ada@example.org"} and meeting.title == "Budget, Q4 review"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"hello",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\n",
+        b"BEGIN:VCALENDAR\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:2026\r\nORGANIZER:mailto:a@b.c\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        "BEGIN:VCALENDAR\r\nX:\u00e9\r\nEND:VCALENDAR\r\n".encode("cp1252"),
+    ],
+)
+def test_what_is_not_a_calendar_is_a_source_error_or_nothing_never_a_crash(body):
+    try:
+        assert parse(body, tz=ZoneInfo("UTC"), now=NOW, mine=MINE)[0] == []
+    except SourceError as exc:
+        assert str(exc).startswith("This is not a valid iCalendar file")
+
+
+@given(junk=st.binary(max_size=300))
+def test_random_bytes_never_crash_the_reader(junk):
+    for body in (
+        junk,
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n" + junk + b"\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    ):
+        try:
+            parse(body, tz=ZoneInfo("UTC"), now=NOW, mine=MINE)
+        except SourceError:
+            pass
