@@ -29,15 +29,34 @@ def template_get_for_user(*, owner: User, pk: int) -> MessageTemplate:
     return get_object_or_404(MessageTemplate, owner=owner, pk=pk)
 
 
+# What compose reads of the contact (a narrow row: the page is on a 50 ms budget).
+COMPOSE_COLUMNS = (
+    "id",
+    "owner_id",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "how_we_met",
+    "started_on",
+    "created_at",
+    "last_interaction_on",
+)
+
+
 def compose_contact(*, owner: User, pk: int, today: date) -> Contact:
     """The owner's contact (or Http404) with `first_email` (the first address saved, ""
     when none) and `is_dormant` (contacts.selectors.dormant_q with the owner's dormant
     months). One query."""
     emails = ContactEmail.objects.filter(contact=OuterRef("pk")).order_by("id").values("value")[:1]
     dormant = dormant_q(today=today, months=owner.profile.dormant_months)
-    qs = Contact.objects.filter(owner=owner).annotate(
-        first_email=Subquery(emails),
-        is_dormant=ExpressionWrapper(dormant, output_field=BooleanField()),
+    qs = (
+        Contact.objects.filter(owner=owner)
+        .only(*COMPOSE_COLUMNS)
+        .annotate(
+            first_email=Subquery(emails),
+            is_dormant=ExpressionWrapper(dormant, output_field=BooleanField()),
+        )
     )
     return get_object_or_404(qs, pk=pk)
 
