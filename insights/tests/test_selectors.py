@@ -361,3 +361,36 @@ def test_who_to_help_shows_the_largest_debts_first_and_counts_everyone():
     # P11 first (asked 4 times); then, one ask each, the longest waiting first: P10 (30 days) … P02.
     assert [p["name"] for p in r["help"]] == ["P11", *(f"P{n:02d}" for n in range(10, 1, -1))]
     assert r["help"][0]["reasons"] == ["you asked 4 times and have not given yet"]
+
+
+@pytest.mark.parametrize("strong, weak", [(3, 6), (1, 0), (0, 12)])
+def test_the_contact_list_filter_selects_each_layer_as_the_rule_counts_it(strong, weak):
+    """The ?cadence_within= filter (SQL) and the layers (reminders.rules.cadence_months per
+    group) agree, whatever the mix of own cadences, tag cadences and profile defaults."""
+    import random
+
+    from contacts.selectors import ContactFilters, contact_queryset
+    from reminders import rules as reminder_rules
+
+    rnd = random.Random(f"{strong}-{weak}")
+    alice = make_user("alice", strong_cadence_months=strong, weak_cadence_months=weak)
+    tags = [make_tag(owner=alice, checkin_cadence_months=m) for m in (None, 0, 1, 2, 3, 12, 24)]
+    expected: dict[int, int] = {}
+    for _ in range(60):
+        own = rnd.choice([None, None, None, 0, 1, 2, 3, 6, 12, 13, 24])
+        tie = rnd.choice(["strong", "weak"])
+        mine = rnd.sample(tags, rnd.choice([0, 0, 1, 2]))
+        make_contact(owner=alice, checkin_cadence_months=own, tie_strength=tie, tags=mine)
+        months = reminder_rules.cadence_months(
+            contact_cadence=own,
+            tag_cadences=[t.checkin_cadence_months for t in mine],
+            default=reminder_rules.default_cadence(tie, strong=strong, weak=weak),
+        )
+        expected[months] = expected.get(months, 0) + 1
+    make_contact(owner=alice, checkin_cadence_months=1, archived=True)  # archived: in no layer
+    layers = network_insights(owner=User.objects.get(pk=alice.pk), today=T)["circles"]["layers"]
+    for layer in layers:
+        want = sum(n for months, n in expected.items() if 1 <= months <= layer["max_months"])
+        assert layer["count"] == want
+        filtered = contact_queryset(owner=alice, filters=ContactFilters(cadence_within=layer["max_months"]))
+        assert filtered.count() == want, layer["key"]
