@@ -133,3 +133,12 @@ def test_the_layer_link_keeps_its_filter_in_the_contact_list(alice_network, clie
     # Anything else is ignored, never a 500.
     for bad in ("2", "0", "-1", "x", "²", "1" * 50):
         assert client.get(f"/contacts/?cadence_within={bad}").status_code == 200
+
+
+def test_a_tiny_network_renders_its_empty_sections(alice_client, alice):
+    make_contact(owner=alice, industry="", company="", tie_strength="weak")
+    html = alice_client.get("/insights/").content.decode()
+    assert "No industry noted on any contact yet." in html
+    assert "No one is waiting on you" in html
+    assert "Nothing given or asked in these 90 days" in html
+    assert 'id="table-weeks"' in html and "1 active contact<" in html
