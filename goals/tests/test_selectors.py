@@ -149,9 +149,16 @@ def test_reconnects_are_talks_with_dormant_ties_once_per_contact_and_day(alice):
     make_interaction(contact=never, occurred_on=date(2026, 11, 23))
     brand_new = make_contact(owner=alice, created_at=datetime(2026, 11, 20, tzinfo=UTC))
     make_interaction(contact=brand_new, occurred_on=date(2026, 11, 24))  # just added: not a reconnect
-    assert progress_of(alice)[goal.pk].current.count == 2
+    # Imported last month, connected on LinkedIn in 2019, first talk this week: dormant
+    # by the reconnect list's rule (its last interaction is 2019), so a reconnect.
+    imported = make_contact(owner=alice, created_at=datetime(2026, 10, 20, tzinfo=UTC))
+    make_interaction(
+        contact=imported, kind="other", summary="Connected on LinkedIn", occurred_on=date(2019, 3, 1)
+    )
+    make_interaction(contact=imported, kind="coffee", occurred_on=date(2026, 11, 25))
+    assert progress_of(alice)[goal.pk].current.count == 3
     # The dashboard's way (current period only) finds the same.
-    assert progress_of(alice, history=False)[goal.pk].current.count == 2
+    assert progress_of(alice, history=False)[goal.pk].current.count == 3
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
