@@ -440,7 +440,7 @@ def met_at_event(request: HttpRequest) -> HttpResponse:
             request.session[MET_SESSION_KEY] = result.as_session()
             return redirect("contacts:met_done")
     context = {"event_form": event_form, "people": people, "max_people": met.MAX_PEOPLE}
-    return render(request, "contacts/met.html", context, status=400 if data is not None else 200)
+    return render(request, "contacts/met.html", context)
 
 
 @login_required
