@@ -7,10 +7,10 @@
    (UIDVALIDITY, last UID) — nothing else is downloaded, nothing is marked read;
 3. drops mailing lists and machines (sources.mailrules) and keeps, per message, its
    day in the owner's time zone and the other people's addresses;
-4. hands them to the core (`sources.found.record_mail`): one interaction per contact per
-   day, exactly once by the database's unique key, or a review item when the source asks
-   first;
-5. only then stores the folder's new last UID. A crash between 4 and 5 reads those
+4. hands them to the core (`sources.found.record_mail`), all folders in one call (up to
+   COMMIT_EVERY messages): one interaction per contact per day, exactly once by the
+   database's unique key, or a review item when the source asks first;
+5. only then stores the folders' new last UIDs. A crash between 4 and 5 reads those
    messages again next time, which the unique key makes harmless; the reverse order
    could lose them. This is the one window where work is repeated, and it is safe.
 
@@ -23,7 +23,8 @@ is the mailbox's error.
 
 import logging
 import ssl
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -36,19 +37,59 @@ from .models import MailboxFolderState, MailboxSource
 
 log = logging.getLogger(__name__)
 
-# Messages handed to the core per call; the folder's state is stored after each call, so
-# a crash during a first sync of a large mailbox re-reads at most this many.
-COMMIT_EVERY = 5000
+# Messages handed to the core per call; the folders' states are stored after each call,
+# so a crash during the first sync of a large mailbox re-reads at most this many.
+COMMIT_EVERY = 20_000
 
 
 @dataclass
-class _Tally:
-    """What a run read (for the log line; the counts returned are the core's)."""
+class _Recorder:
+    """The messages read and not yet recorded, and the folder states they complete.
 
+    Every folder goes into one core call (up to COMMIT_EVERY messages): the same
+    contact's Sent and Inbox mail of a day is one touchpoint found once, and the
+    reminder engine is told once for the whole mailbox.
+    """
+
+    source: MailboxSource
+    stored: dict[str, imap.FolderState]
+    own: frozenset[str]
+    today: date
+    counts: Counts = field(default_factory=Counts)
+    pending: list[MailSeen] = field(default_factory=list)
+    states: dict[str, imap.FolderState] = field(default_factory=dict)
     read: int = 0
+    recording_s: float = 0.0  # time spent in the core (the rest of a run is the IMAP read)
     automated: int = 0
     unusable: int = 0
     nobody: int = 0
+
+    def add(self, batch: imap.Batch) -> None:
+        self.read += len(batch.messages) + batch.skipped
+        self.unusable += batch.skipped
+        for header in batch.messages:
+            seen = _touch(header, self.own)
+            if seen is None:
+                self.automated += 1
+            elif not seen.addresses:
+                self.nobody += 1
+            else:
+                self.pending.append(seen)
+        self.states[batch.folder] = batch.state
+        if len(self.pending) >= COMMIT_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Record the pending messages, then (only then) store the states they complete."""
+        if self.pending:
+            started = time.perf_counter()
+            self.counts += record_mail(source=self.source, messages=self.pending, today=self.today)
+            self.recording_s += time.perf_counter() - started
+            self.pending = []
+        for folder, state in self.states.items():
+            _save_state(self.source, folder, state, previous=self.stored.get(folder))
+            self.stored[folder] = state
+        self.states = {}
 
 
 def sync_mailbox(
@@ -60,20 +101,22 @@ def sync_mailbox(
 ) -> Counts:
     """Read `source`'s new message headers and record them; never raises for the
     mailbox's own failure (see the module docstring). Returns the core's Counts, with
-    failed=1 when the mailbox could not be read to the end (what was recorded before the
-    failure stays recorded, and its folders' states saved)."""
+    failed=1 when the mailbox could not be read to the end (what was read before the
+    failure is still recorded, and its folders' states stored)."""
     now = now or timezone.now()
     owner = source.owner
     tz = profile_zone(owner.profile.timezone)
-    today = timezone.localtime(now, tz).date()
-    own = frozenset(owner_addresses(owner))
-    stored = {
-        state.folder: imap.FolderState(state.uidvalidity, state.last_uid)
-        for state in MailboxFolderState.objects.filter(mailbox=source)
-    }
-    tally = _Tally()
-    counts = Counts()
+    recorder = _Recorder(
+        source=source,
+        stored={
+            state.folder: imap.FolderState(state.uidvalidity, state.last_uid)
+            for state in MailboxFolderState.objects.filter(mailbox=source)
+        },
+        own=frozenset(owner_addresses(owner)),
+        today=timezone.localtime(now, tz).date(),
+    )
     source.last_checked_at = now
+    started = time.perf_counter()
     try:
         password = crypto.decrypt(source.password_encrypted)
         with imap.session(
@@ -91,67 +134,36 @@ def sync_mailbox(
             if not found:
                 raise imap.MailboxError("; ".join(notes) or "no folder configured")
             for folder, server_name in found:
-                batches = imap.read_folder(
-                    client, folder=folder, server_name=server_name, stored=stored.get(folder), tz=tz
-                )
-                counts += _sync_folder(
-                    source, batches, stored=stored.get(folder), own=own, today=today, tally=tally
-                )
+                stored = recorder.stored.get(folder)
+                for batch in imap.read_folder(
+                    client, folder=folder, server_name=server_name, stored=stored, tz=tz
+                ):
+                    recorder.add(batch)
     except (crypto.SecretError, imap.MailboxError, *imap.MAILBOX_ERRORS) as exc:
+        recorder.flush()  # what was read is recorded; the rest is read again next time
         reason = str(exc) if isinstance(exc, crypto.SecretError | imap.MailboxError) else imap.describe(exc)
         source.last_error, source.last_error_at = reason[:1000], now
         source.save(update_fields=["last_checked_at", "last_error", "last_error_at"])
         log.info("mailbox source %s failed: %s", source.pk, reason)
-        return counts + Counts(failed=1)
+        return recorder.counts + Counts(failed=1)
+    recorder.flush()
     source.last_success_at = now
     source.save(update_fields=["last_checked_at", "last_success_at"])
+    counts = recorder.counts
     log.info(
         "mailbox source %s: %d new messages (%d lists or machines, %d unusable, %d with nobody else): "
-        "logged=%d pending=%d ignored=%d",
+        "logged=%d pending=%d ignored=%d; %.2f s reading, %.2f s recording",
         source.pk,
-        tally.read,
-        tally.automated,
-        tally.unusable,
-        tally.nobody,
+        recorder.read,
+        recorder.automated,
+        recorder.unusable,
+        recorder.nobody,
         counts.logged,
         counts.pending,
         counts.ignored,
+        time.perf_counter() - started - recorder.recording_s,
+        recorder.recording_s,
     )
-    return counts
-
-
-def _sync_folder(
-    source: MailboxSource,
-    batches,
-    *,
-    stored: imap.FolderState | None,
-    own: frozenset[str],
-    today: date,
-    tally: _Tally,
-) -> Counts:
-    """Record one folder's new messages, storing its state after each core call."""
-    counts = Counts()
-    pending: list[MailSeen] = []
-    state = stored
-    for batch in batches:
-        tally.read += len(batch.messages) + batch.skipped
-        tally.unusable += batch.skipped
-        for header in batch.messages:
-            seen = _touch(header, own)
-            if seen is None:
-                tally.automated += 1
-            elif not seen.addresses:
-                tally.nobody += 1
-            else:
-                pending.append(seen)
-        if len(pending) >= COMMIT_EVERY:
-            counts += record_mail(source=source, messages=pending, today=today)
-            pending = []
-            state = _save_state(source, batch.folder, batch.state, previous=state)
-        last = batch
-    if pending:
-        counts += record_mail(source=source, messages=pending, today=today)
-    _save_state(source, last.folder, last.state, previous=state)
     return counts
 
 
