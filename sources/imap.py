@@ -160,7 +160,8 @@ def new_uids(found: list[int], last_uid: int) -> list[int]:
 # --- the network ----------------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses: the only hosts security "none" may reach."""
     if host.lower() in ("localhost", "localhost.localdomain"):
         return True
     try:
@@ -188,7 +189,7 @@ def session(
     otherwise. `timeout` bounds the connection and every read, so a hung server cannot
     hold a worker.
     """
-    if security == "none" and not _is_loopback(host):
+    if security == "none" and not is_loopback(host):
         raise MailboxError(f"refusing to send the password unencrypted to {host}: choose SSL/TLS or STARTTLS")
     if security not in ("ssl", "starttls", "none"):
         raise MailboxError(f"unknown security {security!r}")

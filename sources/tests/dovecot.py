@@ -9,7 +9,8 @@ directory; everything dovecot writes (base_dir, state, the log) stays there too.
 Running as root (this machine, CI containers): dovecot refuses root for its login
 processes ("must not be run as root") and for mail access ("userdb returned 0 as uid"),
 so the login processes run as `dovenull` and the mail store belongs to `dovecot`, the two
-users the Debian package creates. As anyone else, everything runs as that user.
+users the Debian package creates. As anyone else (tried as `nobody`), everything runs
+as that user.
 
 Without dovecot the `dovecot` fixture skips with the reason, or fails when CI is set
 (`make test` installs it: the Makefile's `dovecot` target).

@@ -169,3 +169,10 @@ def test_literals_are_matched_to_their_uid_before_or_after_them():
         b")",
     ]
     assert imap.literals_by_uid(data, {5, 6, 7}) == {5: b"From: a@b\r\n\r\n", 6: b"From: c@d\r\n\r\n"}
+
+
+def test_only_loopback_hosts_may_be_reached_without_tls():
+    for host in ("localhost", "127.0.0.1", "127.8.9.1", "::1", "LOCALHOST"):
+        assert imap.is_loopback(host), host
+    for host in ("mail.example.com", "10.0.0.1", "192.168.1.2", "localhost.example.com", ""):
+        assert not imap.is_loopback(host), host
