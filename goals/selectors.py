@@ -10,8 +10,9 @@ What each measure counts (the README's "Goals" says the same in words):
   `created_at`), whether typed in, met at an event or found by a calendar; not those a
   file import created (contacts.duplicates.created_by_import: `first_check_in_on` set),
   which are people met long ago.
-- new people met at events: added contacts (as above, added since the history began)
-  whose first interaction is an event, counted in the period of that event.
+- new people met at events: added contacts (as above) whose first interaction is an
+  event, counted in the period of that event; added at most a month before it (someone
+  in the network for years is not new).
 - reconnects: talks with a contact who was dormant that day by the reconnect list's
   rule (goals.rules.is_reconnect, after contacts.selectors.dormant_q): one per contact
   and day.
@@ -44,6 +45,9 @@ BAR_STEP = 5
 # Reconnects over at most this many days (a quarter: the current period of any goal)
 # read only the histories of the contacts talked to in them.
 RECENT_DAYS = 92
+# A contact added up to this long before the event it is first met at still counts as
+# new there (the attendee list typed in beforehand).
+NEW_AT_EVENT_LEAD = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -210,20 +214,30 @@ class _Tallies:
         return dict(rows)
 
     def _event_newcomers(self, since: date) -> dict[date, int]:
+        """New people met at events by event day: added contacts whose first interaction
+        is an event, added no earlier than NEW_AT_EVENT_LEAD before it (an attendee list
+        typed in the week before counts; someone added years ago is not new). The
+        candidates are the contacts added from that long before `since`, so the
+        dashboard's month and the page's year count a period alike."""
         through = Interaction.contacts.through
-        firsts = (
-            through.objects.filter(contact__in=self._added(since).values("pk"))
+        rows = (
+            through.objects.filter(contact__in=self._added(since - NEW_AT_EVENT_LEAD).values("pk"))
             .values("contact_id")
             .annotate(
                 first=Min("interaction__occurred_on"),
                 first_event=Min(
                     "interaction__occurred_on", filter=Q(interaction__kind=InteractionKind.EVENT)
                 ),
+                added_at=Min("contact__created_at"),
             )
             .filter(first=F("first_event"), first__gte=since, first__lte=self.today)
-            .values_list("first", flat=True)
+            .values_list("first", "added_at")
         )
-        return rules.add_by_day((day, 1) for day in firsts)
+        return rules.add_by_day(
+            (day, 1)
+            for day, added_at in rows
+            if rules.local_day(added_at, self.zone) >= day - NEW_AT_EVENT_LEAD
+        )
 
     def _reconnects(self, since: date) -> dict[date, int]:
         """Reconnects by day, one per contact and day.

@@ -297,3 +297,14 @@ def test_no_goals_cost_one_query(alice, django_assert_num_queries):
     alice.profile  # noqa: B018
     with django_assert_num_queries(1):
         assert selectors.goal_progress_list(owner=alice, today=TODAY) == []
+
+
+def test_someone_added_from_the_attendee_list_before_the_event_is_new_there_on_both_views(alice):
+    goal = make_goal(owner=alice, measure="event_newcomers", kind="", target=1, period="month")
+    # Added on 28 October from the attendee list; met at the event on 3 November.
+    listed = make_contact(owner=alice, created_at=datetime(2026, 10, 28, 9, tzinfo=UTC))
+    make_interaction(contact=listed, kind="event", occurred_on=date(2026, 11, 3))
+    # In the network since 2020, first talked to at the event: not new.
+    make_interaction(contact=old_contact(alice), kind="event", occurred_on=date(2026, 11, 3))
+    assert progress_of(alice)[goal.pk].current.count == 1
+    assert progress_of(alice, history=False)[goal.pk].current.count == 1
