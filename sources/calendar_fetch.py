@@ -236,6 +236,11 @@ def _end(event: icalendar.Event, start: date | datetime) -> date | datetime:
 # A VEVENT with one of these belongs to a series: it goes through the recurrence expander.
 SERIES_PROPS = frozenset({"RRULE", "RDATE", "RECURRENCE-ID"})
 PEOPLE_PROPS = frozenset({"ORGANIZER", "ATTENDEE"})
+# What an event's reading needs; its other properties (DTSTAMP, LOCATION, conference
+# links, alarms…) never reach the parser: less to parse, nothing kept that is not read.
+READ_PROPS = frozenset(
+    {"UID", "DTSTART", "DTEND", "DURATION", "STATUS", "SUMMARY", "EXDATE", *SERIES_PROPS, *PEOPLE_PROPS}
+)
 # Dates read from the raw text are compared with this margin (a start's zone is not read there).
 RAW_MARGIN = timedelta(days=2)
 
@@ -262,12 +267,14 @@ def _raw_day(value: str) -> date | None:
         return None
 
 
-def _split(text: str) -> tuple[list[str], list[_Block]]:
+def _split(text: str, *, descriptions: bool = False) -> tuple[list[str], list[_Block]]:
     """The calendar's own lines and time zones, and its VEVENT blocks, read from the raw
     text (unfolded) — cheap, so that what cannot count is never handed to the parser.
 
-    Raises SourceError when BEGIN/END do not nest or there is no VCALENDAR.
+    Each event keeps only READ_PROPS (and DESCRIPTION when `descriptions`), without its
+    alarms. Raises SourceError when BEGIN/END do not nest or there is no VCALENDAR.
     """
+    wanted = READ_PROPS | {"DESCRIPTION"} if descriptions else READ_PROPS
     lines = [line for line in re.sub(r"\r?\n[ \t]", "", text).splitlines() if line.strip()]
     if not lines or lines[0].strip().upper() != "BEGIN:VCALENDAR":
         raise SourceError("This is not a valid iCalendar file: it does not start with BEGIN:VCALENDAR.")
@@ -301,7 +308,8 @@ def _split(text: str) -> tuple[list[str], list[_Block]]:
                 block.series = block.series or name in SERIES_PROPS
                 block.people = block.people or name in PEOPLE_PROPS
         if block is not None:
-            block.lines.append(line)
+            if len(stack) == 1 or (len(stack) == 2 and (name in wanted or name == "BEGIN")):
+                block.lines.append(line)
             if name == "END" and len(stack) == 1:
                 blocks.append(block)
                 block = None
@@ -324,13 +332,20 @@ def _calendar(head: list[str], blocks: list[_Block]) -> icalendar.Calendar:
 
 
 def parse(
-    body: bytes, *, tz: ZoneInfo, now: datetime, mine: set[str], known: frozenset[str] = frozenset()
+    body: bytes,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    mine: set[str],
+    known: frozenset[str] = frozenset(),
+    descriptions: bool = False,
 ) -> tuple[list[Meeting], datetime]:
     """The past meetings in an ICS body, and when the next known occurrence ends.
 
     `mine`: the owner's own addresses (left out of each meeting's people; their
     PARTSTAT=DECLINED drops the occurrence). `known`: UIDs of single events already
-    recorded, skipped before parsing. Raises SourceError on a file that is not a calendar.
+    recorded, skipped before parsing. `descriptions`: read DESCRIPTION (the source's
+    store_description). Raises SourceError on a file that is not a calendar.
 
     Single events are read by icalendar alone; only series (RRULE, RDATE and their
     RECURRENCE-ID overrides) go through recurring-ical-events. Before either, the raw text
@@ -342,7 +357,7 @@ def parse(
         text = body.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError:
         text = body.decode("cp1252", errors="replace")
-    head, blocks = _split(text)
+    head, blocks = _split(text, descriptions=descriptions)
     start = now - timedelta(days=WINDOW_DAYS)
     horizon = now + timedelta(days=LOOKAHEAD_DAYS)
     first_day, last_day = (start - RAW_MARGIN).date(), (horizon + RAW_MARGIN).date()
@@ -437,7 +452,14 @@ def sync_calendar(source: CalendarSource, *, now: datetime | None = None) -> Cou
             known = frozenset(
                 FoundEvent.objects.filter(source=source, recurrence_id="").values_list("uid", flat=True)
             )
-            meetings, next_end = parse(fetched.body, tz=tz, now=now, mine=owner_addresses(owner), known=known)
+            meetings, next_end = parse(
+                fetched.body,
+                tz=tz,
+                now=now,
+                mine=owner_addresses(owner),
+                known=known,
+                descriptions=source.store_description,
+            )
             counts = record_meetings(
                 source=source, meetings=meetings, today=timezone.localtime(now, tz).date()
             )

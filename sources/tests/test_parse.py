@@ -140,3 +140,14 @@ def test_random_bytes_never_crash_the_reader(junk):
             parse(body, tz=ZoneInfo("UTC"), now=NOW, mine=MINE)
         except SourceError:
             pass
+
+
+def test_the_description_is_read_only_when_asked_and_alarms_are_skipped():
+    event = (
+        "UID:d@x\r\nDTSTART:20261101T100000Z\r\nORGANIZER:mailto:ada@example.org\r\nDESCRIPTION:Private notes\r\n"
+        "LOCATION:Room 1\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\nDESCRIPTION:Reminder\r\nEND:VALARM"
+    )
+    utc = ZoneInfo("UTC")
+    assert [m.description for m in parse(_calendar(event), tz=utc, now=NOW, mine=MINE)[0]] == [""]
+    asked = parse(_calendar(event), tz=utc, now=NOW, mine=MINE, descriptions=True)[0]
+    assert [m.description for m in asked] == ["Private notes"]
