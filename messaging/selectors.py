@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -61,10 +63,19 @@ def compose_contact(*, owner: User, pk: int, today: date) -> Contact:
     return get_object_or_404(qs, pk=pk)
 
 
-def _interactions_of(contact: Contact):
-    # IN (the contact's rows of the m2m table): read by its contact index. The contact is
-    # the owner's (compose_contact), so its interactions are too.
-    mine = Interaction.contacts.through.objects.filter(contact_id=contact.pk).values("interaction_id")
+def _interactions_of(contact: Contact) -> QuerySet[Interaction]:
+    """The contact's interactions, read through the m2m table's contact index: never the
+    owner's interactions by date, which SQLite walks whole for a contact seen long ago (a
+    second at 100,000). The contact is the owner's (compose_contact), so its interactions are."""
+    through = Interaction.contacts.through
+    if connection.vendor == "postgresql":
+        # = ANY(ARRAY(…)): the ids first, then each row by primary key. Written IN (…),
+        # PostgreSQL hash-joins all 100,000 interactions for a contact seen 3,000 times
+        # (61 ms against 7 ms). OPEN_TERM in reminders.models is the same kind of SQL.
+        ids = f'SELECT "interaction_id" FROM "{through._meta.db_table}" WHERE "contact_id" = %s'
+        sql = f'"{Interaction._meta.db_table}"."id" = ANY(ARRAY({ids}))'
+        return Interaction.objects.filter(RawSQL(sql, [contact.pk], output_field=BooleanField()))
+    mine = through.objects.filter(contact_id=contact.pk).values("interaction_id")
     return Interaction.objects.filter(pk__in=mine)
 
 
