@@ -28,8 +28,9 @@ def account(dovecot):  # noqa: F811
 
 
 @pytest.fixture
-def bob(alice):
-    return make_contact(owner=alice, first_name="Bob", emails=["Bob@X.example"])
+def ben(alice):
+    """Alice's contact (bob is the other user, who must never see her data)."""
+    return make_contact(owner=alice, first_name="Ben", emails=["Ben@X.example"])
 
 
 @pytest.fixture
@@ -70,10 +71,10 @@ def _states(source) -> dict[str, int]:
     return dict(MailboxFolderState.objects.filter(mailbox=source).values_list("folder", "last_uid"))
 
 
-def test_sent_and_received_mail_logs_an_email_on_the_users_local_day(alice, bob, carol, dovecot, account):  # noqa: F811
+def test_sent_and_received_mail_logs_an_email_on_the_users_local_day(alice, ben, carol, dovecot, account):  # noqa: F811
     alice.profile.timezone = "Asia/Tokyo"
     alice.profile.save(update_fields=["timezone"])
-    dovecot.append(*account, "Sent", [_sent(account, ["bob@x.example"], when=MONDAY)])
+    dovecot.append(*account, "Sent", [_sent(account, ["ben@x.example"], when=MONDAY)])
     # 23:30 UTC on Tuesday is Wednesday in Tokyo.
     late = datetime(2026, 11, 17, 23, 30, tzinfo=UTC)
     dovecot.append(*account, "INBOX", [_received("Carol <carol@y.example>", account, when=late)])
@@ -82,37 +83,37 @@ def test_sent_and_received_mail_logs_an_email_on_the_users_local_day(alice, bob,
     counts = sync_mailbox(source, now=NOW)
 
     assert counts == Counts(logged=2)
-    assert _emails(alice) == [(date(2026, 11, 16), ["Bob"]), (date(2026, 11, 18), ["Carol"])]
+    assert _emails(alice) == [(date(2026, 11, 16), ["Ben"]), (date(2026, 11, 18), ["Carol"])]
     assert _states(source) == {"Sent": 1, "INBOX": 1}
     source.refresh_from_db()
     assert source.last_success_at == NOW and source.last_checked_at == NOW and not source.failing
 
 
-def test_a_thread_of_fifty_messages_in_a_day_is_one_email_per_contact(alice, bob, carol, dovecot, account):  # noqa: F811
+def test_a_thread_of_fifty_messages_in_a_day_is_one_email_per_contact(alice, ben, carol, dovecot, account):  # noqa: F811
     sent = [
-        _sent(account, ["bob@x.example"], when=MONDAY + timedelta(minutes=n), cc=["carol@y.example"])
+        _sent(account, ["ben@x.example"], when=MONDAY + timedelta(minutes=n), cc=["carol@y.example"])
         for n in range(25)
     ]
-    received = [_received("bob@x.example", account, when=MONDAY + timedelta(minutes=n)) for n in range(25)]
+    received = [_received("ben@x.example", account, when=MONDAY + timedelta(minutes=n)) for n in range(25)]
     dovecot.append(*account, "Sent", sent)
     dovecot.append(*account, "INBOX", received)
 
     counts = sync_mailbox(_mailbox(alice, dovecot, account), now=NOW)
 
     assert counts == Counts(logged=2)
-    assert sorted(names for _, names in _emails(alice)) == [["Bob"], ["Carol"]]
+    assert sorted(names for _, names in _emails(alice)) == [["Ben"], ["Carol"]]
     assert FoundMail.objects.filter(owner=alice).count() == 2
 
 
-def test_mailing_lists_and_machines_are_ignored(alice, bob, dovecot, account):  # noqa: F811
+def test_mailing_lists_and_machines_are_ignored(alice, ben, dovecot, account):  # noqa: F811
     make_contact(owner=alice, first_name="Robot", emails=["noreply@x.example"])
     dovecot.append(
         *account,
         "INBOX",
         [
-            _received("bob@x.example", account, list_id="<team.lists.example>"),
-            _received("bob@x.example", account, precedence="bulk"),
-            _received("bob@x.example", account, auto_submitted="auto-replied"),
+            _received("ben@x.example", account, list_id="<team.lists.example>"),
+            _received("ben@x.example", account, precedence="bulk"),
+            _received("ben@x.example", account, auto_submitted="auto-replied"),
             _received("noreply@x.example", account),
         ],
     )
@@ -123,8 +124,8 @@ def test_mailing_lists_and_machines_are_ignored(alice, bob, dovecot, account):  
     assert _states(source)["INBOX"] == 4  # read, and not read again
 
 
-def test_a_second_run_reads_only_new_messages_and_logs_nothing_twice(alice, bob, carol, dovecot, account):  # noqa: F811
-    dovecot.append(*account, "INBOX", [_received("bob@x.example", account)])
+def test_a_second_run_reads_only_new_messages_and_logs_nothing_twice(alice, ben, carol, dovecot, account):  # noqa: F811
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account)])
     source = _mailbox(alice, dovecot, account)
     assert sync_mailbox(source, now=NOW) == Counts(logged=1)
     time.sleep(0.2)
@@ -136,20 +137,20 @@ def test_a_second_run_reads_only_new_messages_and_logs_nothing_twice(alice, bob,
         *account,
         "INBOX",
         [
-            _received("bob@x.example", account),  # the same day: already a touchpoint
+            _received("ben@x.example", account),  # the same day: already a touchpoint
             _received("carol@y.example", account, when=MONDAY + timedelta(days=1)),
         ],
     )
     assert sync_mailbox(source, now=NOW) == Counts(logged=1)
-    assert _emails(alice) == [(date(2026, 11, 16), ["Bob"]), (date(2026, 11, 17), ["Carol"])]
+    assert _emails(alice) == [(date(2026, 11, 16), ["Ben"]), (date(2026, 11, 17), ["Carol"])]
     time.sleep(0.2)
     sessions = [s for s in dovecot.session_counters()[fetched_before:] if s["hdr_count"] or s["out"] > 1500]
     # The run with nothing new fetched no header; the next fetched the two new ones only.
     assert [s["hdr_count"] for s in sessions if s["hdr_count"]] == [2]
 
 
-def test_headers_only_no_body_and_messages_stay_unread(alice, bob, dovecot, account):  # noqa: F811
-    dovecot.append(*account, "INBOX", [_received("bob@x.example", account, body="x" * 5_000_000)])
+def test_headers_only_no_body_and_messages_stay_unread(alice, ben, dovecot, account):  # noqa: F811
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account, body="x" * 5_000_000)])
     source = _mailbox(alice, dovecot, account, folders="INBOX")
     before = len(dovecot.session_counters())
     started = time.perf_counter()
@@ -166,8 +167,8 @@ def test_headers_only_no_body_and_messages_stay_unread(alice, bob, dovecot, acco
         assert all(b"\\Seen" not in flags for flags in client.get_flags(client.search("ALL")).values())
 
 
-def test_a_rebuilt_folder_is_read_again_without_logging_twice(alice, bob, carol, dovecot, account):  # noqa: F811
-    dovecot.append(*account, "Project", [_received("bob@x.example", account)])
+def test_a_rebuilt_folder_is_read_again_without_logging_twice(alice, ben, carol, dovecot, account):  # noqa: F811
+    dovecot.append(*account, "Project", [_received("ben@x.example", account)])
     source = _mailbox(alice, dovecot, account, folders="Project")
     assert sync_mailbox(source, now=NOW) == Counts(logged=1)
     old = MailboxFolderState.objects.get(mailbox=source)
@@ -179,17 +180,17 @@ def test_a_rebuilt_folder_is_read_again_without_logging_twice(alice, bob, carol,
     dovecot.append(
         *account,
         "Project",
-        [_received("bob@x.example", account), _received("carol@y.example", account, when=tuesday)],
+        [_received("ben@x.example", account), _received("carol@y.example", account, when=tuesday)],
     )
 
-    assert sync_mailbox(source, now=NOW) == Counts(logged=1)  # Carol; Bob's Monday was logged already
+    assert sync_mailbox(source, now=NOW) == Counts(logged=1)  # Carol; Ben's Monday was logged already
     new = MailboxFolderState.objects.get(mailbox=source)
     assert new.uidvalidity != old.uidvalidity and new.last_uid == 2
-    assert _emails(alice) == [(date(2026, 11, 16), ["Bob"]), (date(2026, 11, 17), ["Carol"])]
+    assert _emails(alice) == [(date(2026, 11, 16), ["Ben"]), (date(2026, 11, 17), ["Carol"])]
 
 
-def test_a_crash_before_the_state_was_stored_reads_again_and_logs_nothing_twice(alice, bob, dovecot, account):  # noqa: F811
-    dovecot.append(*account, "INBOX", [_received("bob@x.example", account)])
+def test_a_crash_before_the_state_was_stored_reads_again_and_logs_nothing_twice(alice, ben, dovecot, account):  # noqa: F811
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account)])
     source = _mailbox(alice, dovecot, account)
     assert sync_mailbox(source, now=NOW) == Counts(logged=1)
     # What a crash between the core's commit and the state's save leaves behind.
@@ -200,8 +201,21 @@ def test_a_crash_before_the_state_was_stored_reads_again_and_logs_nothing_twice(
     assert _states(source) == {"Sent": 0, "INBOX": 1}
 
 
-def test_ask_first_queues_the_email_for_review(alice, bob, dovecot, account):  # noqa: F811
-    dovecot.append(*account, "INBOX", [_received("bob@x.example", account)])
+def test_another_users_contact_with_the_same_address_is_never_touched(alice, ben, bob, dovecot, account):  # noqa: F811
+    theirs = make_contact(owner=bob, first_name="Ben", emails=["ben@x.example"])
+    check_in = make_reminder(contact=theirs, kind="check_in", due_on=date(2026, 11, 1))
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account)])
+
+    assert sync_mailbox(_mailbox(alice, dovecot, account), now=NOW) == Counts(logged=1)
+
+    assert Interaction.objects.filter(owner=bob).count() == 0
+    assert not FoundMail.objects.filter(owner=bob).exists()
+    check_in.refresh_from_db()
+    assert check_in.status == "open"
+
+
+def test_ask_first_queues_the_email_for_review(alice, ben, dovecot, account):  # noqa: F811
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account)])
     source = _mailbox(alice, dovecot, account, ask_first=True)
 
     assert sync_mailbox(source, now=NOW) == Counts(pending=1)
@@ -209,20 +223,20 @@ def test_ask_first_queues_the_email_for_review(alice, bob, dovecot, account):  #
     assert FoundMail.objects.get(owner=alice).status == FoundStatus.PENDING
 
 
-def test_an_email_closes_the_contacts_open_check_in(alice, bob, dovecot, account):  # noqa: F811
-    check_in = make_reminder(contact=bob, kind="check_in", due_on=date(2026, 11, 1))
-    dovecot.append(*account, "INBOX", [_received("bob@x.example", account)])
+def test_an_email_closes_the_contacts_open_check_in(alice, ben, dovecot, account):  # noqa: F811
+    check_in = make_reminder(contact=ben, kind="check_in", due_on=date(2026, 11, 1))
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account)])
 
     sync_mailbox(_mailbox(alice, dovecot, account), now=NOW)
 
     check_in.refresh_from_db()
     assert check_in.status == "done"
-    bob.refresh_from_db()
-    assert not Reminder.objects.filter(contact=bob, kind="check_in", status="open").exists()
+    ben.refresh_from_db()
+    assert not Reminder.objects.filter(contact=ben, kind="check_in", status="open").exists()
 
 
-def test_a_missing_folder_is_skipped_and_no_folder_at_all_is_an_error(alice, bob, dovecot, account):  # noqa: F811
-    dovecot.append(*account, "INBOX", [_received("bob@x.example", account)])
+def test_a_missing_folder_is_skipped_and_no_folder_at_all_is_an_error(alice, ben, dovecot, account):  # noqa: F811
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account)])
     source = _mailbox(alice, dovecot, account, folders="Archive,INBOX")
     assert sync_mailbox(source, now=NOW) == Counts(logged=1)
 
@@ -271,9 +285,9 @@ def test_a_timeout_is_an_error_within_the_timeout(alice, dovecot, account):  # n
     assert source.last_error == "timed out waiting for the server"
 
 
-def test_a_tls_mailbox_with_its_certificate_trusted(alice, bob, dovecot_tls):  # noqa: F811
+def test_a_tls_mailbox_with_its_certificate_trusted(alice, ben, dovecot_tls):  # noqa: F811
     account = dovecot_tls.new_account()
-    dovecot_tls.append(*account, "INBOX", [_received("bob@x.example", account)])
+    dovecot_tls.append(*account, "INBOX", [_received("ben@x.example", account)])
     source = _mailbox(alice, dovecot_tls, account, security="ssl", port=dovecot_tls.ssl_port)
     assert sync_mailbox(source, now=NOW, ssl_context=dovecot_tls.ssl_context()) == Counts(logged=1)
     # Without trusting it (the system's store): refused, and said so.
@@ -282,8 +296,8 @@ def test_a_tls_mailbox_with_its_certificate_trusted(alice, bob, dovecot_tls):  #
     assert "certificate verify failed" in source.last_error
 
 
-def test_sync_sources_reads_mailboxes(alice, bob, dovecot, account, capsys):  # noqa: F811
-    dovecot.append(*account, "INBOX", [_received("bob@x.example", account, when=NOW - timedelta(days=1))])
+def test_sync_sources_reads_mailboxes(alice, ben, dovecot, account, capsys):  # noqa: F811
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account, when=NOW - timedelta(days=1))])
     _mailbox(alice, dovecot, account)
 
     call_command("sync_sources", "--user", "alice")
