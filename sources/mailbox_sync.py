@@ -202,3 +202,24 @@ def _save_state(
         uidvalidity=state.uidvalidity, last_uid__gte=state.last_uid
     ).update(uidvalidity=state.uidvalidity, last_uid=state.last_uid)
     return state
+
+
+def mailbox_passwords_rotate() -> tuple[int, int]:
+    """Re-encrypt every stored mailbox password under the first key of KEEPWARM_SECRETS_KEY
+    (after a new key was put first); returns (rotated, unreadable). An unreadable one (no
+    configured key opens it) is left as it is: its mailbox keeps showing "cannot decrypt"
+    until the password is typed again. Each row is written only if it did not change
+    meanwhile (a password saved in Settings during the rotation wins)."""
+    rotated = unreadable = 0
+    for pk, token in MailboxSource.objects.exclude(password_encrypted="").values_list(
+        "pk", "password_encrypted"
+    ):
+        try:
+            new = crypto.rotate(token)
+        except crypto.SecretError:
+            unreadable += 1
+            continue
+        rotated += MailboxSource.objects.filter(pk=pk, password_encrypted=token).update(
+            password_encrypted=new
+        )
+    return rotated, unreadable

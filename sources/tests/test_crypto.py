@@ -79,3 +79,27 @@ def test_without_the_variable_the_key_comes_from_secret_key_with_a_warning(monke
     settings.SECRET_KEY = "another-secret-key"
     with pytest.raises(crypto.SecretError):
         crypto.decrypt(token)
+
+
+def test_rotate_secrets_re_encrypts_stored_passwords_under_the_new_key(monkeypatch, alice, capsys):
+    from django.core.management import call_command
+
+    from sources.models import MailboxSource
+
+    monkeypatch.setenv(crypto.ENV_NAME, KEY_A)
+    box = MailboxSource.objects.create(
+        owner=alice, host="imap.example.com", username="alice", password_encrypted=crypto.encrypt("s3cret")
+    )
+    foreign = MailboxSource.objects.create(
+        owner=alice, host="imap.example.com", username="other", password_encrypted="not-a-token"
+    )
+    monkeypatch.setenv(crypto.ENV_NAME, f"{KEY_B},{KEY_A}")
+
+    call_command("rotate_secrets")
+
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "rotated=1 unreadable=1"
+    monkeypatch.setenv(crypto.ENV_NAME, KEY_B)  # the old key removed
+    box.refresh_from_db()
+    assert crypto.decrypt(box.password_encrypted) == "s3cret"
+    foreign.refresh_from_db()
+    assert foreign.password_encrypted == "not-a-token"
