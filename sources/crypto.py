@@ -11,8 +11,8 @@ The key: `KEEPWARM_SECRETS_KEY`, one Fernet key (32 random bytes, url-safe base6
 
 Rotation: put the new key first and keep the old ones after it, comma-separated
 (`KEEPWARM_SECRETS_KEY=new,old`). New tokens use the first key; every key listed still
-decrypts; `rotate(token)` re-encrypts a stored token under the first key, after which the
-old key can be dropped.
+decrypts; `manage.py rotate_secrets` re-encrypts the stored passwords under the first
+key (`rotate(token)`), after which the old key can be dropped.
 
 Without the variable the key is derived from `SECRET_KEY` (HKDF-SHA256, its own `info`
 label, so the derived key is not the signing key) and a warning is logged: it works, but
