@@ -446,3 +446,49 @@ def test_the_follow_up_check_costs_one_query_at_two_sizes(alice_client, alice, a
     # session, user, profile, contact, templates, the EXISTS of an older meeting, the last topic
     assert response_template(alice_client, url) == "follow-up"
     assert _queries(alice_client, url) == small == 7
+
+
+NASTY = [
+    "\x00",
+    "a\x00b",
+    "²",
+    "٣",
+    "-1",
+    "9" * 25,
+    "x" * 20_000,
+    "{" * 500 + "}" * 500,
+    "{{ settings.SECRET_KEY }}",
+    "\ud7ff",
+    "\U0010ffff",
+]
+
+
+@pytest.mark.parametrize("nasty", NASTY, ids=range(len(NASTY)))
+def test_every_form_posted_nasty_values_is_not_a_500(alice_client, alice, ada, nasty):
+    templates = services.templates_for_owner(owner=alice)
+    reminder = make_reminder(contact=ada, kind="birthday")
+    fields = (
+        "name",
+        "subject",
+        "greeting",
+        "context",
+        "intent",
+        "closing",
+        "body",
+        "reminder",
+        "next",
+        "template",
+    )
+    data = dict.fromkeys(fields, nasty)
+    urls = [
+        compose_url(ada),
+        reverse("messaging:template_create"),
+        reverse("messaging:template_edit", args=[templates[0].pk]),
+        reverse("messaging:template_reset", args=[templates[1].pk]),
+        reverse("messaging:template_delete", args=[templates[2].pk]),
+    ]
+    for url in urls:
+        assert alice_client.post(url, data).status_code < 500, url
+        assert alice_client.get(url, {"template": nasty, "reminder": nasty}).status_code < 500, url
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.OPEN  # a nasty reminder id never closes anything
