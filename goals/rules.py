@@ -77,9 +77,10 @@ def periods_between(first: date, last: date, length: str) -> list[date]:
 
 def history_first_day(*, today: date, created_on: date, length: str) -> date:
     """The first day of the oldest period a goal's history shows: the period of the
-    day the goal was created, or the one a year before the current one if older."""
+    day the goal was created, or the one a year before the current one if older; the
+    current one for a goal dated after today (a restored backup, another time zone)."""
     current = period_start(today, length)
-    return max(period_start(created_on, length), period_start(current - HISTORY, length))
+    return min(current, max(period_start(created_on, length), period_start(current - HISTORY, length)))
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:

@@ -100,6 +100,18 @@ def test_history_reaches_back_a_year_or_to_the_goals_start():
     assert rules.history_first_day(today=today, created_on=date(2020, 1, 1), length="quarter") == date(
         2025, 10, 1
     )
+    # Dated after today (a backup from another time zone): the current period, never none.
+    assert rules.history_first_day(today=today, created_on=date(2027, 3, 1), length="week") == date(
+        2026, 11, 23
+    )
+
+
+@given(today=DAYS, created_on=DAYS, length=LENGTHS)
+def test_a_goal_always_has_a_current_period(today, created_on, length):
+    first = rules.history_first_day(today=today, created_on=created_on, length=length)
+    starts = rules.periods_between(first, today, length)
+    assert starts and starts[-1] == rules.period_start(today, length)
+    assert len(starts) <= {"week": 54, "month": 13, "quarter": 5}[length]
 
 
 def test_reconnect_cutoff_is_in_calendar_months():

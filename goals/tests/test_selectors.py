@@ -308,3 +308,9 @@ def test_someone_added_from_the_attendee_list_before_the_event_is_new_there_on_b
     make_interaction(contact=old_contact(alice), kind="event", occurred_on=date(2026, 11, 3))
     assert progress_of(alice)[goal.pk].current.count == 1
     assert progress_of(alice, history=False)[goal.pk].current.count == 1
+
+
+def test_a_goal_dated_after_today_shows_its_current_period(alice):
+    goal = make_goal(owner=alice, kind="coffee", target=1, period="month", created_on=date(2027, 6, 1))
+    p = progress_of(alice)[goal.pk]
+    assert p.current.start == date(2026, 11, 1) and p.history == [] and p.streak == 0
