@@ -72,4 +72,7 @@ def test_birthday_message_from_a_reminder_copied_and_logged(page, live_server, l
     logged = Interaction.objects.get(kind="email")
     assert logged.summary.startswith("Happy birthday, Ada!\n\nHi Ada,")
     assert logged.summary.endswith("P.S. Cake & coffee soon?")
+    page.goto(f"{live_server.url}/templates/")
+    assert page.locator("#templates .list-group-item").count() == 5
+    screenshot(page, "message_templates")
     assert errors == []
