@@ -56,6 +56,18 @@
       });
     });
 
+    // One click, one logged email: a second submit while the first is on its way is ignored.
+    var form = document.getElementById("compose-form");
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.hasAttribute("data-sending")) {
+          event.preventDefault();
+          return;
+        }
+        form.setAttribute("data-sending", "");
+      });
+    }
+
     var link = document.getElementById("compose-mailto");
     var subject = document.getElementById("id_subject");
     var body = document.getElementById("id_body");
