@@ -68,7 +68,7 @@ class _Recorder:
         self.read += len(batch.messages) + batch.skipped
         self.unusable += batch.skipped
         for header in batch.messages:
-            seen = _touch(header, self.own)
+            seen = _touch(header, self.own, self.today)
             if seen is None:
                 self.automated += 1
             elif not seen.addresses:
@@ -167,8 +167,13 @@ def sync_mailbox(
     return counts
 
 
-def _touch(header: imap.MailHeader, own: frozenset[str]) -> MailSeen | None:
-    """The message as the core takes it, or None for a list or a machine."""
+def _touch(header: imap.MailHeader, own: frozenset[str], today: date) -> MailSeen | None:
+    """The message as the core takes it, or None for a list or a machine.
+
+    A message dated after today (a sender's clock running fast, across midnight) is on
+    today: it is in the mailbox, so it happened by now, and the core would skip a future
+    day — for good, since the folder's last UID moves past it.
+    """
     if mailrules.automated_reason(
         sender=header.sender,
         list_id=header.list_id,
@@ -177,7 +182,7 @@ def _touch(header: imap.MailHeader, own: frozenset[str]) -> MailSeen | None:
     ):
         return None
     people = mailrules.other_people(sender=header.sender, recipients=header.recipients, own=own)
-    return MailSeen(occurred_on=header.day, addresses=frozenset(people))
+    return MailSeen(occurred_on=min(header.day, today), addresses=frozenset(people))
 
 
 def _save_state(

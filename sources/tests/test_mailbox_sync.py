@@ -214,6 +214,14 @@ def test_another_users_contact_with_the_same_address_is_never_touched(alice, ben
     assert check_in.status == "open"
 
 
+def test_a_message_from_a_fast_clock_dated_tomorrow_counts_today(alice, ben, dovecot, account):  # noqa: F811
+    dovecot.append(*account, "INBOX", [_received("ben@x.example", account, when=NOW + timedelta(days=1))])
+    source = _mailbox(alice, dovecot, account)
+
+    assert sync_mailbox(source, now=NOW) == Counts(logged=1)
+    assert _emails(alice) == [(NOW.date(), ["Ben"])]
+
+
 def test_ask_first_queues_the_email_for_review(alice, ben, dovecot, account):  # noqa: F811
     dovecot.append(*account, "INBOX", [_received("ben@x.example", account)])
     source = _mailbox(alice, dovecot, account, ask_first=True)
