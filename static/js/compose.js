@@ -66,6 +66,8 @@
         }
         form.setAttribute("data-sending", "");
       });
+      // Back to this page from the browser's cache: it may be sent again, deliberately.
+      window.addEventListener("pageshow", function () { form.removeAttribute("data-sending"); });
     }
 
     var link = document.getElementById("compose-mailto");
