@@ -2,7 +2,8 @@
 
 Settings and tags come before the contacts (a tag's cadence is then the one the file
 says); introductions, schedule facts, past roles, interactions, reminders and the
-"not the same person" pairs after them. They refer to contacts by file-local ids
+"not the same person" pairs after them, then the offers noted for contacts, goals and
+message templates (version 3). They refer to contacts by file-local ids
 (`ref`).
 
 Restore or merge: into an empty account the backup restores everything, settings
@@ -19,13 +20,28 @@ from collections.abc import Hashable
 from django.contrib.auth.models import User
 
 from contacts.duplicates import pair_key
-from contacts.models import Contact, Interaction, NotDuplicate, RoleHistory, Tag
+from contacts.models import Contact, Interaction, NotDuplicate, Offer, RoleHistory, Tag
 from crm.forms import ProfileForm
+from goals.models import Goal
+from messaging.models import MessageTemplate
 from reminders.models import Reminder
 
 from .errors import RowError
 
 Refs = dict[object, int]  # file-local contact id → contact id in the account
+MESSAGE_TEMPLATE_FIELDS = (
+    "slug",
+    "name",
+    "subject",
+    "greeting",
+    "context",
+    "intent",
+    "closing",
+    "origin",
+    "hidden",
+    "position",
+)
+GOAL_FIELDS = ("measure", "kind", "target", "period", "per_event", "created_on", "archived")
 # The settings a backup carries: the settings page's fields (one list, in crm/forms.py).
 SETTINGS_FIELDS = (*ProfileForm.Meta.fields, "email")
 
@@ -188,7 +204,9 @@ def backup_interactions_add(
                 same.pop(0)
             continue
         fields = {
-            k: item[k] for k in ("occurred_on", "kind", "summary", "topics", "exchange", "follow_up_on")
+            k: item[k]
+            for k in ("occurred_on", "kind", "summary", "topics", "exchange", "follow_up_on", "origin")
+            if k in item
         }
         new.append((item["ref"], Interaction(owner=owner, **fields), list(dict.fromkeys(ids))))
     Interaction.objects.bulk_create([i for _ref, i, _ids in new], batch_size=1000)
@@ -257,3 +275,88 @@ def backup_not_duplicates_add(
         low, high = pair_key(first, second)
         marks.append(NotDuplicate(owner=owner, first_id=low, second_id=high))
     NotDuplicate.objects.bulk_create(marks, ignore_conflicts=True, batch_size=1000)
+
+
+def backup_offers_add(
+    *,
+    owner: User,
+    items: list[dict | RowError],
+    refs: Refs,
+    interactions: dict[object, int],
+    errors: list[RowError],
+) -> None:
+    """Add the file's offers the contacts lack (a multiset on contact, text and dates)."""
+
+    def key(pk: int, offer: dict) -> tuple:
+        return (pk, offer["text"], offer["created_on"], offer["given_on"])
+
+    wanted = []
+    for item in items:
+        if isinstance(item, RowError):
+            errors.append(item)
+            continue
+        pk = refs.get(item["contact_ref"])
+        if pk is None:
+            errors.append(
+                RowError(item["row"], f"offer {item['row']}: refers to a contact that is not in the file")
+            )
+            continue
+        wanted.append((key(pk, item), (pk, item)))
+    if not wanted:
+        return
+    have = [
+        key(pk, {"text": text, "created_on": created, "given_on": given})
+        for pk, text, created, given in Offer.objects.filter(
+            owner=owner, contact_id__in={pk for (pk, *_rest), _item in wanted}
+        ).values_list("contact_id", "text", "created_on", "given_on")
+    ]
+    Offer.objects.bulk_create(
+        [
+            Offer(
+                owner=owner,
+                contact_id=pk,
+                interaction_id=interactions.get(item["interaction_ref"]),
+                text=item["text"],
+                created_on=item["created_on"],
+                given_on=item["given_on"],
+            )
+            for pk, item in _missing(wanted, have)
+        ],
+        batch_size=1000,
+    )
+
+
+def backup_goals_add(*, owner: User, items: list[dict | RowError], errors: list[RowError]) -> None:
+    """Add the file's goals the account lacks (a multiset on every field; an active goal
+    counting what an active goal of the account already counts is not added twice)."""
+    wanted = []
+    for item in items:
+        if isinstance(item, RowError):
+            errors.append(item)
+            continue
+        wanted.append((tuple(item[name] for name in GOAL_FIELDS), item))
+    have = list(Goal.objects.filter(owner=owner).values_list(*GOAL_FIELDS))
+    goals = [
+        Goal(owner=owner, **{name: item[name] for name in GOAL_FIELDS}) for item in _missing(wanted, have)
+    ]
+    Goal.objects.bulk_create(goals, ignore_conflicts=True, batch_size=1000)
+
+
+def backup_message_templates_add(
+    *, owner: User, items: list[dict | RowError], errors: list[RowError], restore: bool
+) -> None:
+    """The file's message templates: a restore (an empty account) takes each as the file
+    has it; a merge adds only the slugs the account does not have."""
+    rows = {}
+    for item in items:
+        if isinstance(item, RowError):
+            errors.append(item)
+        else:
+            rows.setdefault(item["slug"], {name: item[name] for name in MESSAGE_TEMPLATE_FIELDS})
+    if not rows:
+        return
+    if restore:
+        MessageTemplate.objects.filter(owner=owner, slug__in=rows).delete()
+    MessageTemplate.objects.bulk_create(
+        [MessageTemplate(owner=owner, **fields) for fields in rows.values()], ignore_conflicts=True
+    )

@@ -23,12 +23,15 @@ from contacts.models import (
     ContactPhone,
     Interaction,
     NotDuplicate,
+    Offer,
     RoleHistory,
     Tag,
 )
+from goals.models import Goal
+from messaging.models import MessageTemplate
 from reminders.models import Reminder
 
-from .backup import backup_settings
+from .backup import MESSAGE_TEMPLATE_FIELDS, backup_settings
 from .parsers.backup_json import VERSION as BACKUP_VERSION
 
 CHUNK = 1000
@@ -252,6 +255,7 @@ def _backup_sections(owner: User) -> Iterator[tuple[str, Iterator[dict]]]:
                 "topics": i.topics,
                 "exchange": i.exchange or None,
                 "follow_up_on": _day(i.follow_up_on),
+                "origin": i.origin,
             }
 
     def reminders() -> Iterator[dict]:
@@ -299,6 +303,38 @@ def _backup_sections(owner: User) -> Iterator[tuple[str, Iterator[dict]]]:
     yield "interactions", interactions()
     yield "reminders", reminders()
     yield "not_duplicates", not_duplicates()
+
+    def offers() -> Iterator[dict]:
+        rows = Offer.objects.filter(owner=owner).order_by("created_on", "id")
+        for o in rows.values("contact_id", "interaction_id", "text", "created_on", "given_on").iterator(
+            chunk_size=CHUNK
+        ):
+            yield {
+                "contact_id": local[o["contact_id"]],
+                "interaction_id": interaction_local.get(o["interaction_id"]),
+                "text": o["text"],
+                "created_on": o["created_on"].isoformat(),
+                "given_on": _day(o["given_on"]),
+            }
+
+    yield "offers", offers()
+    yield (
+        "goals",
+        iter(
+            {**goal, "created_on": goal["created_on"].isoformat()}
+            for goal in Goal.objects.filter(owner=owner)
+            .order_by("id")
+            .values("measure", "kind", "target", "period", "per_event", "created_on", "archived")
+        ),
+    )
+    yield (
+        "message_templates",
+        iter(
+            MessageTemplate.objects.filter(owner=owner)
+            .order_by("position", "slug")
+            .values(*MESSAGE_TEMPLATE_FIELDS)
+        ),
+    )
 
 
 def export_json(*, owner: User) -> Iterator[str]:

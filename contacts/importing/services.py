@@ -289,7 +289,8 @@ def _import_backup(*, owner: User, parsed: backup_json.Backup, today: date, repo
 
     Into an empty account it is a restore (settings too); otherwise a merge (backup.py).
     """
-    if not Contact.objects.filter(owner=owner).exists():
+    restore = not Contact.objects.filter(owner=owner).exists()
+    if restore:
         report.settings_restored = backup.backup_settings_restore(
             owner=owner, settings=parsed.settings, errors=report.errors
         )
@@ -311,6 +312,13 @@ def _import_backup(*, owner: User, parsed: backup_json.Backup, today: date, repo
     )
     backup.backup_not_duplicates_add(
         owner=owner, items=parsed.not_duplicates, refs=refs, errors=report.errors
+    )
+    backup.backup_offers_add(
+        owner=owner, items=parsed.offers, refs=refs, interactions=interactions, errors=report.errors
+    )
+    backup.backup_goals_add(owner=owner, items=parsed.goals, errors=report.errors)
+    backup.backup_message_templates_add(
+        owner=owner, items=parsed.message_templates, errors=report.errors, restore=restore
     )
     if decided:
         reminder_services.contacts_schedule_refresh(contact_ids=sorted(set(decided.values())))

@@ -57,6 +57,7 @@ INTERACTION_COLUMNS = (
     "exchange",
     "follow_up_on",
     "created_at",
+    "origin",
 )
 
 
@@ -196,7 +197,7 @@ class ChunkWriter:
             Interaction,
             INTERACTION_COLUMNS,
             [
-                (iid, owner_id, db_date(on), kind, CONNECTED_SUMMARY, "", None, None, now_db)
+                (iid, owner_id, db_date(on), kind, CONNECTED_SUMMARY, "", None, None, now_db, "")
                 for iid, (_pk, on) in zip(ids, connections, strict=True)
             ],
         )

@@ -2,7 +2,9 @@
 
 Version 1 holds contacts, interactions and reminders; version 2 adds the profile's
 settings, each tag with its cadence, past roles, interaction topics, the follow-up a
-reminder comes from, and the pairs marked "not the same person". Ids in the file are
+reminder comes from, and the pairs marked "not the same person"; version 3 adds where an
+interaction came from (`origin`), the offers noted for contacts ("give before you ask"),
+goals and message templates. Ids in the file are
 file-local references. Row numbers are positions in each list (1-based), prefixed by
 the list's name in messages. Settings are checked where they are restored (by the
 settings page's own form), not here.
@@ -12,15 +14,25 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from contacts.models import CONTACT_TEXT_FIELDS, Exchange, InteractionKind, Network, Relationship, TieStrength
+from contacts.models import (
+    CONTACT_TEXT_FIELDS,
+    Exchange,
+    InteractionKind,
+    InteractionOrigin,
+    Network,
+    Relationship,
+    TieStrength,
+)
 from crm.querystring import MAX_INT, NUL
+from goals.models import Measure, Period
+from messaging.models import TemplateOrigin
 from reminders.models import ReminderKind, ReminderStatus
 
 from ..errors import ImportFormatError, RowError
 from .common import LABELS, BadValue, add_value, clean, new_row, optional_date, parse_birthday, parse_date
 
-VERSIONS = (1, 2)
-VERSION = 2  # what exports write
+VERSIONS = (1, 2, 3)
+VERSION = 3  # what exports write
 
 
 @dataclass
@@ -32,6 +44,9 @@ class Backup:
     interactions: list[dict | RowError] = field(default_factory=list)
     reminders: list[dict | RowError] = field(default_factory=list)
     not_duplicates: list[dict | RowError] = field(default_factory=list)
+    offers: list[dict | RowError] = field(default_factory=list)
+    goals: list[dict | RowError] = field(default_factory=list)
+    message_templates: list[dict | RowError] = field(default_factory=list)
 
 
 def is_backup(text: str) -> bool:
@@ -228,6 +243,89 @@ def _interaction(index: int, item: object) -> dict:
         "topics": clean(_text(item, "topics"))[:300],
         "exchange": _choice(item, "exchange", Exchange, None),
         "follow_up_on": _date(item, "follow_up_on"),
+        "origin": _choice(item, "origin", InteractionOrigin, ""),
+    }
+
+
+def _flag(item: dict, key: str) -> bool:
+    value = item.get(key, False)
+    if not isinstance(value, bool):
+        raise BadValue(f"{key} must be true or false")
+    return value
+
+
+def _whole(item: dict, key: str, low: int, high: int, default: int | None = None) -> int:
+    value = item.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise BadValue(f"{key} must be a whole number from {low} to {high}")
+    return value
+
+
+def _offer(index: int, item: object) -> dict:
+    if not isinstance(item, dict):
+        raise BadValue("an offer must be an object")
+    text = clean(_text(item, "text"))
+    if not text:
+        raise BadValue("an offer needs its text")
+    created_on = _date(item, "created_on")
+    if created_on is None:
+        raise BadValue("created_on is required")
+    return {
+        "row": index,
+        "contact_ref": _ref(item, "contact_id"),
+        "interaction_ref": _ref(item, "interaction_id"),
+        "text": text[:200],
+        "created_on": created_on,
+        "given_on": _date(item, "given_on"),
+    }
+
+
+def _goal(index: int, item: object) -> dict:
+    if not isinstance(item, dict):
+        raise BadValue("a goal must be an object")
+    measure = _choice(item, "measure", Measure, None)
+    if measure is None:
+        raise BadValue("measure is required")
+    kind = _choice(item, "kind", InteractionKind, "")
+    if (measure == Measure.INTERACTIONS) != bool(kind):
+        raise BadValue("kind is required for an interactions goal, and only for one")
+    per_event = _flag(item, "per_event")
+    if per_event and measure != Measure.EVENT_NEWCOMERS:
+        raise BadValue("per_event is only for an event_newcomers goal")
+    created_on = _date(item, "created_on")
+    if created_on is None:
+        raise BadValue("created_on is required")
+    return {
+        "row": index,
+        "measure": measure,
+        "kind": kind,
+        "target": _whole(item, "target", 1, 999),
+        "period": _choice(item, "period", Period, Period.MONTH),
+        "per_event": per_event,
+        "created_on": created_on,
+        "archived": _flag(item, "archived"),
+    }
+
+
+def _message_template(index: int, item: object) -> dict:
+    if not isinstance(item, dict):
+        raise BadValue("a message template must be an object")
+    slug = _text(item, "slug")
+    if not slug or len(slug) > 60 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in slug):
+        raise BadValue("slug must be 1 to 60 letters, digits, - or _")
+    name = clean(_text(item, "name"))
+    if not name:
+        raise BadValue("a message template needs a name")
+    return {
+        "row": index,
+        "slug": slug,
+        "name": name[:100],
+        "subject": clean(_text(item, "subject"))[:200],
+        "greeting": _text(item, "greeting")[:200],
+        **{key: _text(item, key) for key in ("context", "intent", "closing")},
+        "origin": _choice(item, "origin", TemplateOrigin, TemplateOrigin.CUSTOM),
+        "hidden": _flag(item, "hidden"),
+        "position": _whole(item, "position", 0, 32767, default=100),
     }
 
 
@@ -270,7 +368,7 @@ def parse(text: str) -> Backup:
     version = document.get("version")
     if isinstance(version, bool) or version not in VERSIONS:
         shown = json.dumps(version, ensure_ascii=False, default=str)[:40]
-        raise ImportFormatError(f"Unsupported backup version {shown} (this version reads 1 and 2).")
+        raise ImportFormatError(f"Unsupported backup version {shown} (this version reads 1, 2 and 3).")
     settings = document.get("settings")
     if settings is not None and not isinstance(settings, dict):
         raise ImportFormatError('"settings" in the backup must be an object.')
@@ -281,6 +379,9 @@ def parse(text: str) -> Backup:
         ("interactions", _interaction, "interaction"),
         ("reminders", _reminder, "reminder"),
         ("not_duplicates", _not_duplicate, "not-duplicate pair"),
+        ("offers", _offer, "offer"),
+        ("goals", _goal, "goal"),
+        ("message_templates", _message_template, "message template"),
     ):
         items = document.get(key) or []
         if not isinstance(items, list):

@@ -1,4 +1,6 @@
-"""Backup version 2: the whole account goes out and comes back (DESIGN.md, the JSON backup)."""
+"""Backup versions 2 and 3: the whole account goes out and comes back (DESIGN.md, the JSON backup).
+
+Version 3 (what exports write) adds interaction origins, offers, goals and message templates."""
 
 import json
 from datetime import date
@@ -8,19 +10,22 @@ from django.forms.models import model_to_dict
 
 from contacts.importing.exporting import backup_build
 from contacts.importing.services import import_run
-from contacts.models import Contact, Interaction, NotDuplicate, RoleHistory, Tag
+from contacts.models import Contact, Interaction, NotDuplicate, Offer, RoleHistory, Tag
 from contacts.tests.factories import make_contact, make_user
 from crm.forms import ProfileForm
+from goals.models import Goal
+from messaging.models import MessageTemplate
 from reminders.models import Reminder
 
 from .conftest import FIXTURES
 
 TODAY = date(2026, 11, 23)
 V2 = FIXTURES / "backup_v2.json"
+V3 = FIXTURES / "backup_v3.json"
 
 
 def restore(owner, document: dict | None = None):
-    data = json.dumps(document).encode() if document is not None else V2.read_bytes()
+    data = json.dumps(document).encode() if document is not None else V3.read_bytes()
     return import_run(owner=owner, data=data, today=TODAY)
 
 
@@ -66,9 +71,34 @@ def account(user) -> dict:
             for c in contacts
         ],
         "interactions": [
-            (members(i), i.occurred_on, i.kind, i.summary, i.topics, i.exchange, i.follow_up_on)
+            (members(i), i.occurred_on, i.kind, i.summary, i.topics, i.exchange, i.follow_up_on, i.origin)
             for i in interactions
         ],
+        "offers": sorted(
+            (name[o.contact_id], local_interaction.get(o.interaction_id), o.text, o.created_on, o.given_on)
+            for o in Offer.objects.filter(owner=user)
+        ),
+        "goals": list(
+            Goal.objects.filter(owner=user)
+            .order_by("id")
+            .values_list("measure", "kind", "target", "period", "per_event", "created_on", "archived")
+        ),
+        "message_templates": list(
+            MessageTemplate.objects.filter(owner=user)
+            .order_by("slug")
+            .values_list(
+                "slug",
+                "name",
+                "subject",
+                "greeting",
+                "context",
+                "intent",
+                "closing",
+                "origin",
+                "hidden",
+                "position",
+            )
+        ),
         "reminders": sorted(
             (
                 name[r.contact_id],
@@ -92,7 +122,17 @@ def account(user) -> dict:
 def test_a_restore_then_an_export_gives_the_same_document(alice):
     report = restore(alice)
     assert report.errors == [] and report.settings_restored is True
-    assert backup_build(owner=alice) == json.loads(V2.read_text())
+    assert backup_build(owner=alice) == json.loads(V3.read_text())
+
+
+def test_a_version_2_backup_restores_and_exports_as_version_3(alice):
+    report = import_run(owner=alice, data=V2.read_bytes(), today=TODAY)
+    assert report.errors == [] and report.settings_restored is True
+    exported, v2 = backup_build(owner=alice), json.loads(V2.read_text())
+    assert exported["version"] == 3
+    assert [i.pop("origin") for i in exported["interactions"]] == [""] * len(v2["interactions"])
+    assert (exported.pop("offers"), exported.pop("goals"), exported.pop("message_templates")) == ([], [], [])
+    assert {**exported, "version": 2} == v2
 
 
 def test_the_round_trip_restores_the_whole_account(alice):
@@ -107,6 +147,8 @@ def test_the_round_trip_restores_the_whole_account(alice):
     assert ("inventors", 1) in before["tags"] and ("conference", 12) in before["tags"]
     assert before["contacts"][0]["past_roles"][0][:2] == ("Royal Society", "Fellow")
     assert len(before["not_duplicates"]) == 1
+    assert len(before["offers"]) == 3 and len(before["goals"]) == 3 and len(before["message_templates"]) == 3
+    assert before["interactions"][0][-1] == "calendar"
 
 
 def test_a_restore_keeps_two_identical_interactions_and_what_hangs_on_the_second(alice):
@@ -150,6 +192,33 @@ def test_a_merge_leaves_settings_and_existing_tags_alone(alice):
     assert Tag.objects.get(owner=alice, name="conference").checkin_cadence_months == 12
 
 
+def test_a_merge_keeps_the_accounts_own_templates_and_goals(alice):
+    make_contact(owner=alice, first_name="Grace", last_name="Hopper")
+    MessageTemplate.objects.create(owner=alice, slug="birthday", name="Mine", origin="builtin", position=30)
+    Goal.objects.create(
+        owner=alice, measure="interactions", kind="informational_interview", target=5, period="month"
+    )
+    report = restore(alice)
+    assert report.errors == []
+    assert MessageTemplate.objects.get(owner=alice, slug="birthday").name == "Mine"  # a merge keeps yours
+    assert MessageTemplate.objects.filter(owner=alice, slug="thank-you-for-the-intro").exists()
+    # One active goal per thing counted: yours stays, the file's other goals are added.
+    assert sorted(Goal.objects.filter(owner=alice).values_list("measure", "target")) == [
+        ("event_newcomers", 2),
+        ("interactions", 5),
+        ("reconnects", 1),
+    ]
+    assert Offer.objects.filter(owner=alice, given_on__isnull=True).count() == 2
+
+
+def test_a_restore_replaces_templates_made_before_any_contact(alice):
+    MessageTemplate.objects.create(
+        owner=alice, slug="birthday", name="Opened the page once", origin="builtin"
+    )
+    restore(alice)
+    assert MessageTemplate.objects.get(owner=alice, slug="birthday").name == "Happy birthday"
+
+
 def test_a_merge_counts_identical_interactions_as_a_multiset(alice):
     """The account holds one of the file's two identical calls: the merge adds the other."""
     document = json.loads(V2.read_text())
@@ -179,7 +248,7 @@ def test_a_version_1_backup_still_imports(alice):
     assert report.settings_restored is False  # version 1 has no settings: the defaults stay
     exported = backup_build(owner=alice)
     v1 = json.loads((FIXTURES / "backup.json").read_text())
-    assert exported["version"] == 2
+    assert exported["version"] == 3
     for section in ("contacts", "interactions", "reminders"):
         assert [
             {k: item[k] for k in old} for item, old in zip(exported[section], v1[section], strict=True)
@@ -193,6 +262,19 @@ def test_a_version_1_backup_still_imports(alice):
         ("tags", [{"name": "x", "checkin_cadence_months": 99}], "tag 1: checkin_cadence_months"),
         ("not_duplicates", [[1, 1]], "not-duplicate pair 1: a pair must name two different contacts"),
         ("not_duplicates", [{"a": 1}], "not-duplicate pair 1: a pair must be a list"),
+        ("offers", [{"contact_id": 1, "text": "", "created_on": "2026-10-01"}], "offer 1: an offer needs"),
+        (
+            "offers",
+            [{"contact_id": 9, "text": "x", "created_on": "2026-10-01"}],
+            "offer 1: refers to a contact",
+        ),
+        ("goals", [{"measure": "interactions", "target": 3, "created_on": "2026-10-01"}], "goal 1: kind is"),
+        (
+            "goals",
+            [{"measure": "reconnects", "target": 0, "created_on": "2026-10-01"}],
+            "goal 1: target must",
+        ),
+        ("message_templates", [{"slug": "a b", "name": "x"}], "message template 1: slug must"),
     ],
 )
 def test_bad_version_2_parts_are_row_errors(alice, where, value, message):

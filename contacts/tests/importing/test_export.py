@@ -83,12 +83,12 @@ def test_csv_export_neutralises_formula_cells_and_imports_back(alice, bob):
 
 
 def test_export_command_writes_a_file_and_import_command_reads_it(alice, bob, tmp_path, capsys):
-    call_command("import_contacts", str(FIXTURES / "backup_v2.json"), "--user", "alice")
+    call_command("import_contacts", str(FIXTURES / "backup_v3.json"), "--user", "alice")
     assert capsys.readouterr().out.strip().splitlines()[-1] == "created=3 updated=0 skipped=0 errors=0"
     out = tmp_path / "backup.json"
     call_command("export_contacts", "--user", "alice", "--format", "json", "--output", str(out))
     assert capsys.readouterr().out.strip().splitlines()[-1] == "exported=3 format=json"
-    assert json.loads(out.read_text()) == json.loads((FIXTURES / "backup_v2.json").read_text())
+    assert json.loads(out.read_text()) == json.loads((FIXTURES / "backup_v3.json").read_text())
     call_command("import_contacts", str(out), "--user", "bob")
     assert capsys.readouterr().out.strip().splitlines()[-1] == "created=3 updated=0 skipped=0 errors=0"
 

@@ -137,16 +137,27 @@ def test_fast_insert_writes_exactly_the_given_values_for_every_column_type():
     iids = allocate_ids(Interaction, 3)
     now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
     interactions = [
-        (iids[0], owner.pk, date(2024, 1, 2), "other", ODD_TEXTS[0] + ODD_TEXTS[3], "", None, None, now),
-        (iids[1], owner.pk, date(2008, 12, 31), "call", "\\N", "t\\o\tpics", "gave", date(2030, 1, 1), now),
-        (iids[2], owner.pk, date(2025, 3, 1), "coffee", "", "😀", "mutual", None, now),
+        (iids[0], owner.pk, date(2024, 1, 2), "other", ODD_TEXTS[0] + ODD_TEXTS[3], "", None, None, now, ""),
+        (
+            iids[1],
+            owner.pk,
+            date(2008, 12, 31),
+            "call",
+            "\\N",
+            "t\\o\tpics",
+            "gave",
+            date(2030, 1, 1),
+            now,
+            "",
+        ),
+        (iids[2], owner.pk, date(2025, 3, 1), "coffee", "", "😀", "mutual", None, now, "calendar"),
     ]
     fast_insert(
         Interaction,
         INTERACTION_COLUMNS,
         [
-            (i, o, db.date(on), db.plain(k), s, t, e, f and db.date(f), adapt_datetime(c))
-            for i, o, on, k, s, t, e, f, c in interactions
+            (i, o, db.date(on), db.plain(k), s, t, e, f and db.date(f), adapt_datetime(c), g)
+            for i, o, on, k, s, t, e, f, c, g in interactions
         ],
     )
     links = [(iids[0], ids[0]), (iids[0], ids[1]), (iids[2], ids[-1])]
@@ -155,6 +166,7 @@ def test_fast_insert_writes_exactly_the_given_values_for_every_column_type():
 
     got = list(Interaction.objects.filter(owner=owner).order_by("id").values_list(*INTERACTION_COLUMNS))
     assert got == interactions
+    assert set(INTERACTION_COLUMNS) == {f.attname for f in Interaction._meta.concrete_fields}
     through = Interaction.contacts.through.objects.filter(interaction_id__in=iids)
     assert sorted(through.values_list("interaction_id", "contact_id")) == sorted(links)
     assert list(ContactEmail.objects.filter(contact_id=ids[2]).values_list("value", "label")) == [

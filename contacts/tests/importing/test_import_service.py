@@ -200,9 +200,9 @@ def test_invalid_emails_are_dropped_with_a_warning(alice):
 
 
 def test_backup_round_trip_gives_the_same_document(alice):
-    run(alice, "backup_v2.json")
+    run(alice, "backup_v3.json")
     first = backup_build(owner=alice)
-    expected = json.loads((FIXTURES / "backup_v2.json").read_text())
+    expected = json.loads((FIXTURES / "backup_v3.json").read_text())
     assert first == expected
     bob = make_user("roundtrip")
     import_run(owner=bob, data=json.dumps(first).encode(), today=TODAY)
