@@ -27,6 +27,7 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from imapclient import IMAPClient
@@ -213,8 +214,14 @@ def session(
             client.shutdown()
 
 
-def resolve_folders(client: IMAPClient, wanted: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
-    """(configured name, server name) for each folder found, and a note per folder not found.
+class Folder(NamedTuple):
+    name: str  # as configured (the key of the stored state)
+    server_name: str
+    sent: bool  # the user's sent mail: the server's \Sent folder, or one configured as "Sent"
+
+
+def resolve_folders(client: IMAPClient, wanted: list[str]) -> tuple[list[Folder], list[str]]:
+    """The configured folders found on the server, and a note per folder not found.
 
     INBOX matches in any case (RFC 3501); "Sent" not found by name is the server's
     \\Sent special-use folder (RFC 6154: "Sent Items", "[Gmail]/Sent Mail", "Gesendet").
@@ -224,18 +231,20 @@ def resolve_folders(client: IMAPClient, wanted: list[str]) -> tuple[list[tuple[s
     by_lower = {name.lower(): name for name in names}
     found, notes = [], []
     for folder in wanted:
+        server_name = None
         if folder in names:
-            found.append((folder, folder))
+            server_name = folder
         elif folder.lower() == "inbox" and "inbox" in by_lower:
-            found.append((folder, by_lower["inbox"]))
-        elif folder.lower() == "sent" and (
-            special := next((n for n, flags in names.items() if b"\\Sent" in flags), None)
-        ):
-            found.append((folder, special))
-        elif folder.lower() in by_lower:
-            found.append((folder, by_lower[folder.lower()]))
-        else:
+            server_name = by_lower["inbox"]
+        elif folder.lower() == "sent":
+            server_name = next((n for n, flags in names.items() if b"\\Sent" in flags), None)
+        if server_name is None and folder.lower() in by_lower:
+            server_name = by_lower[folder.lower()]
+        if server_name is None:
             notes.append(f"folder {folder!r} not found on the server (skipped)")
+            continue
+        sent = b"\\Sent" in names[server_name] or folder.lower() == "sent"
+        found.append(Folder(folder, server_name, sent))
     return found, notes
 
 

@@ -64,11 +64,11 @@ class _Recorder:
     unusable: int = 0
     nobody: int = 0
 
-    def add(self, batch: imap.Batch) -> None:
+    def add(self, batch: imap.Batch, *, sent: bool) -> None:
         self.read += len(batch.messages) + batch.skipped
         self.unusable += batch.skipped
         for header in batch.messages:
-            seen = _touch(header, self.own, self.today)
+            seen = _touch(header, self.own, self.today, sent=sent)
             if seen is None:
                 self.automated += 1
             elif not seen.addresses:
@@ -133,12 +133,12 @@ def sync_mailbox(
                 log.info("mailbox source %s: %s", source.pk, note)
             if not found:
                 raise imap.MailboxError("; ".join(notes) or "no folder configured")
-            for folder, server_name in found:
-                stored = recorder.stored.get(folder)
+            for folder in found:
+                stored = recorder.stored.get(folder.name)
                 for batch in imap.read_folder(
-                    client, folder=folder, server_name=server_name, stored=stored, tz=tz
+                    client, folder=folder.name, server_name=folder.server_name, stored=stored, tz=tz
                 ):
-                    recorder.add(batch)
+                    recorder.add(batch, sent=folder.sent)
     except (crypto.SecretError, imap.MailboxError, *imap.MAILBOX_ERRORS) as exc:
         recorder.flush()  # what was read is recorded; the rest is read again next time
         reason = str(exc) if isinstance(exc, crypto.SecretError | imap.MailboxError) else imap.describe(exc)
@@ -167,7 +167,7 @@ def sync_mailbox(
     return counts
 
 
-def _touch(header: imap.MailHeader, own: frozenset[str], today: date) -> MailSeen | None:
+def _touch(header: imap.MailHeader, own: frozenset[str], today: date, *, sent: bool) -> MailSeen | None:
     """The message as the core takes it, or None for a list or a machine.
 
     A message dated after today (a sender's clock running fast, across midnight) is on
@@ -181,7 +181,7 @@ def _touch(header: imap.MailHeader, own: frozenset[str], today: date) -> MailSee
         auto_submitted=header.auto_submitted,
     ):
         return None
-    people = mailrules.other_people(sender=header.sender, recipients=header.recipients, own=own)
+    people = mailrules.other_people(sender=header.sender, recipients=header.recipients, own=own, sent=sent)
     return MailSeen(occurred_on=min(header.day, today), addresses=frozenset(people))
 
 

@@ -9,7 +9,9 @@ Ignored, whoever it is from (`automated_reason` says why):
   and noreply/donotreply/bounce also count as a prefix ("noreply-billing", "bounces+42").
 
 The other people of a message that counts (`other_people`):
-- sent by the user (its From is one of the user's own addresses) → its To and Cc;
+- sent by the user (its From is one of the user's own addresses, or it is in the Sent
+  folder: an alias or a forwarding address the app does not know is still the user) →
+  its To and Cc;
 - received → its From only (the people merely copied on someone else's message were not
   talked to).
 The user's own addresses (the mailbox's login and the account's email) are never
@@ -73,11 +75,14 @@ def automated_reason(
     return ""
 
 
-def other_people(*, sender: str, recipients: Iterable[str], own: frozenset[str]) -> tuple[str, ...]:
-    """The addresses (as keys, sorted, no repeats) the user exchanged this message with."""
+def other_people(
+    *, sender: str, recipients: Iterable[str], own: frozenset[str], sent: bool = False
+) -> tuple[str, ...]:
+    """The addresses (as keys, sorted, no repeats) the user exchanged this message with.
+    `sent`: the message is in the user's Sent folder."""
     sender_key = address_key(sender) if sender else ""
-    if sender_key in own:
-        people = {address_key(a) for a in recipients if a}
+    if sent or sender_key in own:
+        people = {address_key(a) for a in recipients if a} - {sender_key}
     else:
         people = {sender_key} if sender_key else set()
     return tuple(sorted(people - own - {""}))

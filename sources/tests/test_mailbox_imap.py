@@ -52,7 +52,7 @@ def _read(dovecot, account, folders, stored=None, **kwargs):
         found, notes = imap.resolve_folders(client, folders)
         batches = [
             batch
-            for folder, server_name in found
+            for folder, server_name, _sent in found
             for batch in imap.read_folder(
                 client,
                 folder=folder,
@@ -75,6 +75,13 @@ def test_sent_is_the_special_use_folder_and_a_missing_folder_is_a_note(dovecot, 
     dovecot.append(*account, "INBOX", [_message()])
     batches, notes = _read(dovecot, account, ["Sent", "inbox", "Archive"])
     assert [(b.folder, len(b.messages)) for b in batches] == [("Sent", 1), ("inbox", 1)]
+    with _session(dovecot, account) as client:
+        found, _ = imap.resolve_folders(client, ["Sent", "INBOX", SENT])
+    assert found == [
+        imap.Folder("Sent", SENT, sent=True),
+        imap.Folder("INBOX", "INBOX", sent=False),
+        imap.Folder(SENT, SENT, sent=True),  # by its own name, still the \Sent folder
+    ]
     assert batches[0].messages[0].recipients == ("bob@x.example",)
     assert notes == ["folder 'Archive' not found on the server (skipped)"]
 

@@ -89,6 +89,15 @@ def test_sent_and_received_mail_logs_an_email_on_the_users_local_day(alice, ben,
     assert source.last_success_at == NOW and source.last_checked_at == NOW and not source.failing
 
 
+def test_mail_sent_from_an_alias_counts_its_recipients(alice, ben, carol, dovecot, account):  # noqa: F811
+    dovecot.append(
+        *account, "Sent", [make_message(sender="alice@alias.example", to=["ben@x.example"], date=MONDAY)]
+    )
+
+    assert sync_mailbox(_mailbox(alice, dovecot, account), now=NOW) == Counts(logged=1)
+    assert _emails(alice) == [(date(2026, 11, 16), ["Ben"])]
+
+
 def test_a_thread_of_fifty_messages_in_a_day_is_one_email_per_contact(alice, ben, carol, dovecot, account):  # noqa: F811
     sent = [
         _sent(account, ["ben@x.example"], when=MONDAY + timedelta(minutes=n), cc=["carol@y.example"])

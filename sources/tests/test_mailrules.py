@@ -32,6 +32,17 @@ def test_received_the_other_person_is_the_sender_only():
     assert people == ("bob@x.example",)
 
 
+def test_in_the_sent_folder_an_unknown_alias_is_still_me():
+    people = mailrules.other_people(
+        sender="alice@alias.example", recipients=["bob@x.example", "alice@alias.example"], own=ME, sent=True
+    )
+    assert people == ("bob@x.example",)
+    # The same message elsewhere (an Inbox) reads as received from the alias.
+    assert mailrules.other_people(sender="alice@alias.example", recipients=["bob@x.example"], own=ME) == (
+        "alice@alias.example",
+    )
+
+
 def test_a_note_to_myself_is_nobody():
     assert mailrules.other_people(sender="alice@example.org", recipients=["alice@example.org"], own=ME) == ()
     assert mailrules.other_people(sender="", recipients=["bob@x.example"], own=ME) == ()
