@@ -393,10 +393,7 @@ def _help(owner: User, today: date, since: date) -> tuple[list[dict], int]:
         entry["_rank"] = (0, *entry["_rank"][1:])
     for row in debts:
         entry = person(row["contact_id"], row["contact__first_name"], row["contact__last_name"])
-        last_seen = row["contact__last_interaction_on"]
-        unthanked = (
-            row["last_asked_on"] is not None and last_seen is not None and row["last_asked_on"] >= last_seen
-        )
+        unthanked = row["unthanked"] == 0  # the database's verdict (the CASE above)
         if unthanked:
             entry["reasons"].append(
                 f"helped you on {row['last_asked_on'].day} {row['last_asked_on']:%b}; not heard from you since"
