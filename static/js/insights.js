@@ -1,6 +1,11 @@
 // The insights charts (templates/insights/page.html): fetches /insights/data.json and
 // draws each chart with the vendored Chart.js. The numbers are already on the page in
 // tables, so when this script or the fetch fails, nothing is lost but the pictures.
+// Chart.js 4.6.1, the UMD build from npm (chart.js@4.6.1, dist/chart.umd.min.js, MIT:
+// static/vendor/chartjs/LICENSE.md; listed in static/vendor/VERSIONS), vendored because
+// the app must work offline and the CSP allows scripts from 'self' only. Chart.js 4 sets
+// sizes through the CSSOM (element.style), which the CSP's style-src does not block;
+// it injects no <style> element.
 (function () {
   "use strict";
   var root = document.getElementById("insights");
