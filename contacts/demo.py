@@ -31,6 +31,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Profile, profile_zone
+from goals.models import Goal
+from goals.services import goal_create
+from goals.suggestions import SUGGESTIONS_BY_SLUG
 from reminders import rules
 from reminders import services as reminder_services
 from reminders.models import Reminder, ReminderKind, ReminderStatus
@@ -46,6 +49,7 @@ from .models import (
     Interaction,
     InteractionKind,
     Network,
+    Offer,
     Relationship,
     RoleHistory,
     Tag,
@@ -878,6 +882,55 @@ def _create_closed_check_ins(
     )
 
 
+# What a user offers the people who helped them ("give before you ask").
+OFFER_TEXTS = (
+    "Introduce them to someone on my team",
+    "Send the article on pricing I mentioned",
+    "Review their deck before the pitch",
+    "Share my notes from the conference",
+    "Recommend them on LinkedIn",
+)
+# Goals the demo user set some months ago (goals.suggestions), so history and streaks show.
+DEMO_GOALS = ("informational-interviews", "coffee", "reconnect")
+
+
+def _create_goals_and_offers(*, owner: User, today: date, rng: random.Random) -> None:
+    """Three suggested goals set four months ago, and an offer in return for each of the
+    last few favours asked (the oldest already given)."""
+    set_on = today - relativedelta(months=4)
+    for slug in DEMO_GOALS:
+        suggestion = SUGGESTIONS_BY_SLUG[slug]
+        if not Goal.objects.filter(owner=owner, measure=suggestion.measure, kind=suggestion.kind).exists():
+            goal_create(
+                owner=owner,
+                target=suggestion.target,
+                today=set_on,
+                measure=suggestion.measure,
+                kind=suggestion.kind,
+                period=suggestion.period,
+                per_event=suggestion.per_event,
+            )
+    asked = (
+        Interaction.objects.filter(owner=owner, exchange=Exchange.ASKED, offers__isnull=True)
+        .order_by("-occurred_on", "-id")
+        .prefetch_related("contacts")[:4]
+    )
+    offers = []
+    for n, interaction in enumerate(reversed(list(asked))):
+        for contact in interaction.contacts.all():
+            offers.append(
+                Offer(
+                    owner=owner,
+                    contact=contact,
+                    interaction=interaction,
+                    text=rng.choice(OFFER_TEXTS),
+                    created_on=interaction.occurred_on,
+                    given_on=min(today, interaction.occurred_on + timedelta(days=9)) if n == 0 else None,
+                )
+            )
+    Offer.objects.bulk_create(offers)
+
+
 @transaction.atomic
 def demo_network_create(
     *,
@@ -929,6 +982,7 @@ def demo_network_create(
                 old_started_on=old_started_on,
                 today=person.contact.started_on,
             )
+    _create_goals_and_offers(owner=user, today=today, rng=rng)
     now = _moment_on(today, tz)
     reminder_services.contacts_schedule_refresh(contact_ids=[p.contact.pk for p in people], now=now)
     reminder_services.reminders_generate(today=today, user_ids=[user.pk], now=now)
