@@ -10,8 +10,11 @@ check-ins and warmth. Measured:
 
 - the first read: every past meeting of the last year logged (target ≤ 5 s);
 - the next hour's read, nothing new: the server answers 304, nothing is parsed (≤ 0.5 s);
-- a read of a changed feed with nothing new in it (every DTSTAMP rewritten, as Google
-  does on each request): parsed again, every key already known and skipped (profile).
+- the same calendar exported again with every DTSTAMP rewritten (Google stamps each
+  export with the time of the request): the content hash leaves DTSTAMP out, not parsed
+  (≤ 0.5 s);
+- a feed with one new past meeting: parsed, the 3,400 known events dropped before the
+  parser, one meeting logged (profile).
 """
 
 import os
@@ -82,7 +85,19 @@ def run() -> list[dict]:
             server.feeds.serve("/busy.ics", body.replace(b"DTSTAMP:20260101", b"DTSTAMP:20270101"))
             source = CalendarSource.objects.get(pk=source.pk)
             started = time.perf_counter()
-            changed = sync_calendar(source, now=now + timedelta(minutes=2))
+            stamped = sync_calendar(source, now=now + timedelta(minutes=2))
+            stamped_s = time.perf_counter() - started
+
+            extra = busy_calendar(1, end=now, addresses=["person1@example.org"], days=1)
+            new_meeting = (
+                extra.split(b"BEGIN:VEVENT", 1)[1].split(b"END:VCALENDAR")[0].replace(b"busy-0@", b"new-0@")
+            )
+            server.feeds.serve(
+                "/busy.ics", body.replace(b"END:VCALENDAR", b"BEGIN:VEVENT" + new_meeting + b"END:VCALENDAR")
+            )
+            source = CalendarSource.objects.get(pk=source.pk)
+            started = time.perf_counter()
+            changed = sync_calendar(source, now=now + timedelta(minutes=3))
             changed_s = time.perf_counter() - started
     finally:
         server.stop()
@@ -106,10 +121,16 @@ def run() -> list[dict]:
             "ok": again_s <= TARGET_AGAIN_S and again.logged == 0 and statuses[-1] == 304,
         },
         {
-            "benchmark": "calendar source, changed feed with nothing new (parsed, every key known and skipped)",
+            "benchmark": "calendar source, next read re-exported with new DTSTAMPs only (as Google's; not parsed)",
+            "value": f"{stamped_s:.3f} s",
+            "target": f"≤ {TARGET_AGAIN_S} s",
+            "ok": stamped_s <= TARGET_AGAIN_S and stamped.logged == 0 and stamped.failed == 0,
+        },
+        {
+            "benchmark": "calendar source, a feed with one new meeting (parsed; known events skipped before the parser)",
             "value": f"{changed_s:.2f} s (logged {changed.logged})",
             "target": "(profile)",
-            "ok": changed.logged == 0 and changed.failed == 0,
+            "ok": changed.logged == 1 and changed.failed == 0,
         },
     ]
 

@@ -16,9 +16,10 @@ Fetching (standard library `urllib`, no new dependency):
 - conditional: the ETag and Last-Modified of the last success go back as If-None-Match
   and If-Modified-Since; a 304 is nothing to do.
 
-Nothing is parsed when nothing can have changed: on a 304, or a body whose sha256 is the
-last one's, *and* no occurrence has ended since the last parse (`parse_again_at`, the
-end of the next occurrence then known) — a meeting counts once it is over, and a feed
+Nothing is parsed when nothing can have changed: on a 304, or a body whose sha256 (its
+DTSTAMP lines aside: Google stamps each export with the time of the request) is the last
+one's, *and* no occurrence has ended since the last parse (`parse_again_at`, the end of
+the next occurrence then known) — a meeting counts once it is over, and a feed
 does not change when an hour passes. When one may have ended, the request is sent
 without the conditional headers, so the body comes back to be parsed.
 
@@ -429,6 +430,15 @@ def _synthetic_uid(event: icalendar.Event, begins: date | datetime) -> str:
 
 # --- the job -------------------------------------------------------------------------
 
+# DTSTAMP says when the file was written: Google stamps every event with the time of the
+# request, so two exports of an unchanged calendar differ only there.
+_DTSTAMP = re.compile(rb"^DTSTAMP[;:][^\r\n]*\r?\n", re.MULTILINE | re.IGNORECASE)
+
+
+def content_hash(body: bytes) -> str:
+    """sha256 of the body without its DTSTAMP lines: the same calendar gives the same hash."""
+    return hashlib.sha256(_DTSTAMP.sub(b"", body)).hexdigest()
+
 
 def sync_calendar(source: CalendarSource, *, now: datetime | None = None) -> Counts:
     """Read one calendar source and record its new past meetings; never raises for a
@@ -446,7 +456,7 @@ def sync_calendar(source: CalendarSource, *, now: datetime | None = None) -> Cou
             )
         else:
             fetched = Fetched(read_file(source))
-        body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else source.body_hash
+        body_hash = content_hash(fetched.body) if fetched.body is not None else source.body_hash
         counts = Counts()
         if due or body_hash != source.body_hash:
             known = frozenset(

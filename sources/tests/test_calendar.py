@@ -8,7 +8,7 @@ import pytest
 from contacts.models import Interaction
 from contacts.tests.factories import make_contact, make_reminder
 from reminders.models import Reminder
-from sources.calendar_fetch import SourceError, fetch, sync_calendar
+from sources.calendar_fetch import SourceError, content_hash, fetch, sync_calendar
 from sources.found import Counts
 from sources.models import CalendarSource, FoundEvent, SeenAddress
 from sources.services import calendar_source_add, sources_sync_for_users
@@ -294,3 +294,20 @@ def test_an_uploaded_file_is_read_like_an_address(alice, ada, media):
     assert sync_calendar(source, now=NOW) == Counts(logged=6)
     assert sync_calendar(source, now=NOW + timedelta(hours=1)) == Counts()  # same file: not parsed again
     assert FoundEvent.objects.filter(source=source).count() == 6
+
+
+def test_a_re_export_that_only_changes_dtstamp_is_not_parsed_again(alice, ada, feeds):
+    source = _source(alice, feeds.serve("/weekly.ics", fixture("weekly.ics")))
+    sync_calendar(source, now=NOW)
+    source.refresh_from_db()
+    before = source.body_hash
+    feeds.serve(
+        "/weekly.ics", fixture("weekly.ics").replace(b"DTSTAMP:20260901T080000Z", b"DTSTAMP:20261120T110000Z")
+    )
+
+    assert sync_calendar(source, now=NOW + timedelta(minutes=5)) == Counts()
+
+    source.refresh_from_db()
+    assert feeds.statuses("/weekly.ics") == [200, 200] and source.body_hash == before
+    assert content_hash(b"SUMMARY:A\r\nDTSTAMP:1\r\n") == content_hash(b"SUMMARY:A\r\nDTSTAMP:2\r\n")
+    assert content_hash(b"SUMMARY:A\r\n") != content_hash(b"SUMMARY:B\r\n")
