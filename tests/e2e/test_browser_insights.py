@@ -75,9 +75,29 @@ def test_insights_charts_render_without_a_csp_violation(page, browser, live_serv
         plain.fill("input[name=password]", "pw-keepwarm-123")
         plain.click("button[type=submit]")
         plain.goto(f"{live_server.url}/insights/")
-        for table in ("strength", "network", "relationship", "industry", "company", "months", "strong", "circles"):
+        for table in (
+            "strength",
+            "network",
+            "relationship",
+            "industry",
+            "company",
+            "months",
+            "strong",
+            "circles",
+        ):
             assert plain.locator(f"#table-{table} tr").count() >= 1, table
         assert not plain.locator("#chart-weeks").is_visible()
         assert "diversity index" in plain.locator("#diversity").inner_text()
     finally:
         context.close()
+
+
+def test_insights_on_a_phone_fit_the_screen(phone_page, live_server, login, screenshot):
+    _network("pia")
+    login(phone_page, "pia")
+    phone_page.goto(f"{live_server.url}/insights/")
+    phone_page.wait_for_selector("#insights[data-drawn=true]")
+    # No sideways scrolling: every chart and table fits the 390 px screen.
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert phone_page.locator("#chart-circles").bounding_box()["width"] <= 390
+    screenshot(phone_page, "insights-phone")
