@@ -168,7 +168,7 @@ BUILTIN_BY_SLUG = {b.slug: b for b in BUILTINS}
 
 # --- which template a moment calls for ------------------------------------------
 
-# A reminder's kind (reminders.models.ReminderKind values) -> the built-in it calls for.
+# A reminder kind (the values of ReminderKind) -> the built-in it calls for.
 KIND_TEMPLATES = {
     "birthday": "birthday",
     "job_change": "congratulations",
