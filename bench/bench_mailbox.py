@@ -150,6 +150,7 @@ def run() -> list[dict]:
         first = sync_mailbox(source)
         first_s, first_cpu = time.perf_counter() - started, time.process_time() - cpu
         load = os.getloadavg()[0]
+        interactions = Interaction.objects.filter(owner=user, origin="mailbox").count()
         started = time.perf_counter()
         again = sync_mailbox(source)
         again_s = time.perf_counter() - started
@@ -167,7 +168,6 @@ def run() -> list[dict]:
         logging.getLogger("sources.mailbox_sync").removeHandler(lines)
     split = re.search(r"([\d.]+ s reading, [\d.]+ s recording)", lines.messages[0] if lines.messages else "")
     source.refresh_from_db()
-    interactions = Interaction.objects.filter(owner=user, origin="mailbox").count()
     total = sum(sizes.values())
     ok = not first.failed and total == SENT + RECEIVED and interactions == first.logged
     note = f"{sizes['Sent']:,} sent + {sizes['INBOX']:,} received over 2 years; seeded in {seeded_in:.1f} s"
