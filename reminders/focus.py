@@ -248,10 +248,21 @@ def _choose_all(*, owner_id: int, today: date, profile: Profile, picked: set[int
 # backlog) in windows sorted by the database by their best possible place: a check-in's
 # points are at most those it would have a whole cadence late (`ranking.check_in_points`
 # with `late` = 1: tie and warmth alone), so once the next row's best possible place is
-# behind the place of the last person needed, no row after it can come before.
+# behind the place of the last person needed, no row after it can come before. A first
+# window usually decides; when it does not, the rest is read in one query (at most the
+# plain path's rows, and a query count that does not grow with the backlog).
 _FIRST_WINDOW = 32
 _WINDOW_PER_PERSON = 4  # a window holds at least this many rows per person still needed
 _LONG_AGO = date(1, 1, 1)  # due this long ago, a check-in is a whole cadence late whatever its cadence
+
+
+def _two_windows(rows, size: int):
+    """(rows, last) for the first `size` rows, then, if the reader asks on, for all the rest:
+    two queries at most, whatever the backlog."""
+    first = list(rows[:size])
+    yield first, len(first) < size
+    if len(first) == size:
+        yield list(rows[size:]), True
 
 
 def _best_place(row: tuple, *, today: date) -> tuple:
@@ -285,35 +296,31 @@ def _choose_scan(*, owner_id: int, today: date, profile: Profile, picked: set[in
     )
     wanted = need - len(chosen)
     best: dict[int, tuple] = {}  # person -> (place, reminder id)
-    offset, size = 0, max(_FIRST_WINDOW, _WINDOW_PER_PERSON * wanted)
-    while True:
-        window = list(check_ins.values_list(*_PICK_COLUMNS)[offset : offset + size])
+    for window, last in _two_windows(
+        check_ins.values_list(*_PICK_COLUMNS), max(_FIRST_WINDOW, _WINDOW_PER_PERSON * wanted)
+    ):
         tags = tag_cadences({row[1] for row in window})
         for row in window:
             place = _place(row, today=today, profile=profile, tags=tags)
             if row[1] not in best or place < best[row[1]][0]:
                 best[row[1]] = (place, row[0])
-        if len(window) < size:
-            break  # every check-in read
+        if last:
+            break
         places = sorted(place for place, _pk in best.values())
         if len(places) >= wanted and _best_place(window[-1], today=today) > places[wanted - 1]:
             break  # the rows left come after the last person needed
-        offset, size = offset + size, size * 4
     keyed = sorted((place, pk, contact_id) for contact_id, (place, pk) in best.items())
     chosen += _first_per_person(keyed, picked, wanted)
     if len(chosen) == need:
         return chosen
-    # Tier 3, birthdays and anniversaries already past: by date, in windows.
+    # Tier 3, birthdays and anniversaries already past: by date.
     late = events.exclude(first_tiers).order_by("due_on", "id").values_list("id", "contact_id")
-    offset, size = 0, max(_FIRST_WINDOW, _WINDOW_PER_PERSON * (need - len(chosen)))
-    while len(chosen) < need:
-        window = list(late[offset : offset + size])
+    for window, _last in _two_windows(late, max(_FIRST_WINDOW, _WINDOW_PER_PERSON * (need - len(chosen)))):
         chosen += _first_per_person(
             ((None, pk, contact_id) for pk, contact_id in window), picked, need - len(chosen)
         )
-        if len(window) < size:
+        if len(chosen) == need:
             break
-        offset, size = offset + size, size * 4
     return chosen
 
 
