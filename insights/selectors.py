@@ -22,14 +22,12 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
-    Min,
     Q,
     Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 
 from contacts.models import (
@@ -149,15 +147,31 @@ def _contact_counts(owner: User, today: date) -> dict:
 
 
 def _diversity(owner: User, field: str, total: int) -> dict:
-    """Groups of `field` (case and surrounding spaces aside), the Blau index and the echo hint."""
-    key = Lower(Trim(field))
-    groups = list(
+    """Groups of `field` (case and surrounding spaces aside), the Blau index and the echo hint.
+
+    The database groups the exact spellings (a GROUP BY on the bare column: no function per
+    row); the few spellings are folded here with str.casefold, the same on both databases
+    (SQLite's LOWER folds ASCII only). A group is named by its most common spelling.
+    """
+    spellings: dict[str, dict[str, int]] = defaultdict(dict)
+    for value, n in (
         Contact.objects.filter(owner=owner, archived=False)
-        .annotate(group=key)
-        .exclude(group="")
-        .values("group")
-        .annotate(n=Count("id"), label=Min(Trim(field)))
-        .order_by("-n", "group")
+        .exclude(**{field: ""})
+        .values(field)
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list(field, "n")
+    ):
+        label = value.strip()
+        if label:
+            forms = spellings[label.casefold()]
+            forms[label] = forms.get(label, 0) + n
+    groups = sorted(
+        (
+            {"label": min(forms.items(), key=lambda item: (-item[1], item[0]))[0], "n": sum(forms.values())}
+            for forms in spellings.values()
+        ),
+        key=lambda row: (-row["n"], row["label"].casefold(), row["label"]),
     )
     counts = {row["label"]: row["n"] for row in groups}
     known = sum(counts.values())
