@@ -150,8 +150,9 @@ def _diversity(owner: User, field: str, total: int) -> dict:
     """Groups of `field` (case and surrounding spaces aside), the Blau index and the echo hint.
 
     The database groups the exact spellings (a GROUP BY on the bare column: no function per
-    row); the few spellings are folded here with str.casefold, the same on both databases
-    (SQLite's LOWER folds ASCII only). A group is named by its most common spelling.
+    row); the spellings (one row each: a handful of industries, at most one per company)
+    are folded here with str.casefold, the same on both databases (SQLite's LOWER folds
+    ASCII only). A group is named by its most common spelling.
     """
     spellings: dict[str, dict[str, int]] = defaultdict(dict)
     for value, n in (
