@@ -126,10 +126,14 @@ def sources_sync(*, user_ids: Iterable[int] | None = None) -> Counts:
     total = Counts()
     for batch in user_ids_with_sources(user_ids=user_ids):
         total += sources_sync_for_users(user_ids=batch)
+    _job_finished(total)
+    return total
+
+
+def _job_finished(total: Counts) -> None:
     JobRun.objects.update_or_create(
         name=JOB_NAME, defaults={"last_finished_at": timezone.now(), "last_summary": total.line()}
     )
-    return total
 
 
 def sources_sync_fan_out(*, enqueue_batch: Callable[[list[int]], object]) -> int:
@@ -139,15 +143,15 @@ def sources_sync_fan_out(*, enqueue_batch: Callable[[list[int]], object]) -> int
     for batch in user_ids_with_sources():
         transaction.on_commit(partial(enqueue_batch, batch))
         count += 1
+    if not count:  # nothing to read: the run is over, and /healthz still sees the beat
+        _job_finished(Counts())
     return count
 
 
 def sources_sync_batch(*, user_ids: list[int]) -> Counts:
     """One batch task's work; records the job as finished (the last batch to finish wins)."""
     total = sources_sync_for_users(user_ids=user_ids)
-    JobRun.objects.update_or_create(
-        name=JOB_NAME, defaults={"last_finished_at": timezone.now(), "last_summary": total.line()}
-    )
+    _job_finished(total)
     return total
 
 

@@ -78,3 +78,11 @@ def test_the_hourly_beat_fans_out_one_batch_per_few_users_with_sources(
     with django_capture_on_commit_callbacks(execute=True):
         count = services.sources_sync_fan_out(enqueue_batch=queued.append)
     assert count == 1 and queued == [sorted(u.pk for u in users)]
+
+
+def test_a_beat_with_no_source_to_read_still_records_its_run(db):
+    from sources import services
+
+    assert services.sources_sync_fan_out(enqueue_batch=lambda batch: None) == 0
+    run = JobRun.objects.get(name="sync_sources")
+    assert run.last_finished_at is not None and run.last_summary == "logged=0 ignored=0 failed=0"
