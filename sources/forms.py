@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 
 from .calendar_fetch import SourceError, normalise_url
-from .models import CalendarSource, MailboxSource
+from .imap import is_loopback
+from .models import CalendarSource, MailboxSecurity, MailboxSource
 
 ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
 
@@ -93,6 +94,10 @@ class MailboxForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        if data.get("security") == MailboxSecurity.NONE and not is_loopback(data.get("host", "")):
+            self.add_error(
+                "security", "Without TLS the password would cross the network in clear: only for localhost."
+            )
         if not self.instance.pk and not data.get("password"):
             self.add_error("password", "The app password is needed to read the mailbox.")
         return data

@@ -282,3 +282,11 @@ def test_the_dashboard_costs_the_same_queries_with_more_to_review(alice_client, 
     )
     _seen(alice, "often2@example.org", 4)
     assert queries() == small
+
+
+def test_a_mailbox_without_tls_is_refused_unless_it_is_on_this_machine(alice_client, alice):
+    data = {"port": "143", "security": "none", "username": "a", "password": "p", "folders": "INBOX"}
+    refused = alice_client.post(reverse("sources:mailbox_add"), {**data, "host": "imap.example.org"})
+    assert refused.status_code == 200 and "only for localhost" in refused.content.decode()
+    assert alice_client.post(reverse("sources:mailbox_add"), {**data, "host": "127.0.0.1"}).status_code == 302
+    assert list(MailboxSource.objects.values_list("host", flat=True)) == ["127.0.0.1"]
