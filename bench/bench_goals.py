@@ -49,6 +49,9 @@ def _goals(user, today: date) -> None:
     from goals.models import Goal
 
     created_on = today.replace(year=today.year - 1)
+    # The demo network sets three goals of its own four months ago: replace them, so the
+    # account has exactly these five with a year of history each.
+    Goal.objects.filter(owner=user).delete()
     Goal.objects.bulk_create(
         Goal(owner=user, measure=m, kind=k, target=t, period=p, per_event=e, created_on=created_on)
         for m, k, t, p, e in GOALS
