@@ -82,7 +82,6 @@ def pages(alice):
         "/accounts/password/",
         "/digest/preview",
         "/insights/",
-        "/insights/",
         "/templates/",
         "/templates/new/",
         "/goals/",
