@@ -29,7 +29,20 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["contacts", "reminders", "warmth", "imports", "digests", "scheduler", "search"]
+AREAS = [
+    "contacts",
+    "reminders",
+    "warmth",
+    "imports",
+    "digests",
+    "insights",
+    "goals",
+    "compose",
+    "sources",
+    "mailbox",
+    "scheduler",
+    "search",
+]
 PERSISTENT = {"scheduler", "search"}
 DATABASES = ("sqlite", "postgresql")
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
