@@ -419,6 +419,9 @@ class Interaction(models.Model):
         ordering = ["-occurred_on", "-id"]
         indexes = [
             models.Index(fields=["owner", "-occurred_on"], name="interaction_owner_date_idx"),
+            # Goals count interactions of a kind by day (goals.selectors): the index
+            # covers the query, so a year of coffees is read without the rows.
+            models.Index(fields=["owner", "kind", "occurred_on"], name="interaction_owner_kind_idx"),
             # Partial: most interactions have no follow-up (every "Connected on LinkedIn" one).
             models.Index(
                 fields=["owner", "follow_up_on"],
