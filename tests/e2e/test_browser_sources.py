@@ -6,15 +6,10 @@ import pytest
 from contacts.tests.factories import make_contact, make_user
 from sources.calendar_fetch import sync_calendar
 from sources.models import CalendarSource
-from tests.e2e import conftest as e2e
-
-from .feeds import Running, fixture
+from sources.tests.feeds import Running, fixture
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
-
-# The browser fixtures of tests/e2e (Debian's Chromium, sign-in, screenshots).
-browser, page, login, screenshot = e2e.browser, e2e.page, e2e.login, e2e.screenshot
-__all__ = ["browser", "login", "page", "screenshot"]
 
 
 @pytest.fixture
@@ -54,8 +49,8 @@ def test_the_sources_page_shows_a_working_and_a_failing_calendar(
     page.goto(f"{live_server.url}/")
     review = page.locator("#sources-review")
     assert "Meeting with Grace Hopper" in review.inner_text()
-    e2e.ARTIFACTS.mkdir(exist_ok=True)
-    review.screenshot(path=str(e2e.ARTIFACTS / "sources-review.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    review.screenshot(path=str(ARTIFACTS / "sources-review.png"))
     page.click("#sources-review button[value=accept]")
     page.wait_for_url(f"{live_server.url}/")
     assert (
