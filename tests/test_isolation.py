@@ -55,7 +55,15 @@ def message_template_of(owner):
 def goal_of(owner):
     from goals.models import Goal
 
-    return Goal.objects.create(owner=owner, measure="interactions", kind="coffee", target=1, period="week")
+    # One active goal per thing counted: the fuzz sweeps ask for one per example.
+    return Goal.objects.get_or_create(
+        owner=owner,
+        measure="interactions",
+        kind="coffee",
+        period="week",
+        archived=False,
+        defaults={"target": 1},
+    )[0]
 
 
 def calendar_source_of(owner):
