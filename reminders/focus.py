@@ -15,11 +15,10 @@ A backlog therefore reaches the user `daily_focus` people a day; the rest waits 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
-from django.db.models import Case, Q, Value, When
-from django.db.models.functions import Least
+from django.db.models import Q
 
 from contacts.models import Contact
 from crm.models import Profile, profile_zone
@@ -196,134 +195,6 @@ def _local_date_of(profile: Profile):
     return lambda moment: moment.astimezone(zone).date()
 
 
-def _place(row: tuple, *, today: date, profile: Profile, tags: dict[int, list[int]]) -> tuple:
-    """A `_PICK_COLUMNS` row's place in the focus order (`rank` without its words)."""
-    pk, contact_id, kind, due_on, tie, own, heat = row
-    return rank(
-        reminder_id=pk,
-        kind=kind,
-        due_on=due_on,
-        detail="",
-        tie_strength=tie,
-        cadence=_cadence(own, tags.get(contact_id, ()), tie, profile),
-        warmth=heat,
-        last_interaction_on=None,
-        created_on=today,
-        today=today,
-        explain=False,
-    ).key
-
-
-def _first_per_person(keyed: Iterable[tuple], picked: set[int], need: int) -> list[int]:
-    """From (key, reminder id, contact id) in key order: the first reminder of each person
-    not yet picked, until `need` people (adds them to `picked`)."""
-    chosen: list[int] = []
-    for _key, pk, contact_id in keyed:
-        if len(chosen) == need:
-            break
-        if contact_id in picked:
-            continue  # one row per person: their first-ranked reminder
-        picked.add(contact_id)
-        chosen.append(pk)
-    return chosen
-
-
-def _choose_all(*, owner_id: int, today: date, profile: Profile, picked: set[int], need: int) -> list[int]:
-    """The plain path: rank every active reminder of the owner, take the first `need` people.
-    The definition `_choose_scan` is tested equal to (reminders/tests/test_focus_scan.py)."""
-    rows = list(
-        Reminder.objects.active(today)
-        .filter(owner_id=owner_id)
-        .exclude(contact_id__in=picked)
-        .order_by()
-        .values_list(*_PICK_COLUMNS)
-    )
-    tags = tag_cadences({row[1] for row in rows})
-    keyed = sorted((_place(row, today=today, profile=profile, tags=tags), row[0], row[1]) for row in rows)
-    return _first_per_person(keyed, set(picked), need)
-
-
-# The fast path of picking (README, "Fast paths"): the same choice as `_choose_all` without
-# ranking a whole backlog. The order's tiers are read tier by tier, and the check-ins (the
-# backlog) in windows sorted by the database by their best possible place: a check-in's
-# points are at most those it would have a whole cadence late (`ranking.check_in_points`
-# with `late` = 1: tie and warmth alone), so once the next row's best possible place is
-# behind the place of the last person needed, no row after it can come before. A first
-# window usually decides; when it does not, the rest is read in one query (at most the
-# plain path's rows, and a query count that does not grow with the backlog).
-_FIRST_WINDOW = 32
-_WINDOW_PER_PERSON = 4  # a window holds at least this many rows per person still needed
-_LONG_AGO = date(1, 1, 1)  # due this long ago, a check-in is a whole cadence late whatever its cadence
-
-
-def _two_windows(rows, size: int):
-    """(rows, last) for the first `size` rows, then, if the reader asks on, for all the rest:
-    two queries at most, whatever the backlog."""
-    first = list(rows[:size])
-    yield first, len(first) < size
-    if len(first) == size:
-        yield list(rows[size:]), True
-
-
-def _best_place(row: tuple, *, today: date) -> tuple:
-    """The lowest `_place` a check-in row can have: its points if a whole cadence late."""
-    pk, _contact_id, kind, due_on, tie, _own, heat = row
-    points = ranking.check_in_points(
-        strong=tie == "strong", due_on=_LONG_AGO, today=today, cadence_months=1, warmth=heat
-    )
-    return ranking.focus_key(tier=ranking.TIER_CHECK_IN, points=points, due_on=due_on, reminder_id=pk)
-
-
-def _choose_scan(*, owner_id: int, today: date, profile: Profile, picked: set[int], need: int) -> list[int]:
-    """`_choose_all`'s choice, reading only the rows that can be chosen (see above)."""
-    picked = set(picked)
-    base = Reminder.objects.active(today).filter(owner_id=owner_id).exclude(contact_id__in=picked).order_by()
-    events = base.exclude(kind=ReminderKind.CHECK_IN)
-    # Tiers 0 and 1 (follow-ups promised, today's events, fresh new roles): few, ranked whole.
-    first_tiers = Q(kind=ReminderKind.FOLLOW_UP) | Q(due_on=today)
-    first_tiers |= Q(
-        kind=ReminderKind.JOB_CHANGE, due_on__gt=today - timedelta(days=ranking.JOB_CHANGE_FRESH_DAYS)
-    )
-    rows = list(events.filter(first_tiers).values_list(*_PICK_COLUMNS))
-    keyed = sorted((_place(row, today=today, profile=profile, tags={}), row[0], row[1]) for row in rows)
-    chosen = _first_per_person(keyed, picked, need)
-    if len(chosen) == need:
-        return chosen
-    # Tier 2, the check-ins: windows in the order of their best possible place.
-    strong_first = Case(When(contact__tie_strength="strong", then=Value(0)), default=Value(1))
-    check_ins = base.filter(kind=ReminderKind.CHECK_IN).order_by(
-        strong_first, Least("contact__warmth", 100).desc(), "due_on", "id"
-    )
-    wanted = need - len(chosen)
-    best: dict[int, tuple] = {}  # person -> (place, reminder id)
-    for window, last in _two_windows(
-        check_ins.values_list(*_PICK_COLUMNS), max(_FIRST_WINDOW, _WINDOW_PER_PERSON * wanted)
-    ):
-        tags = tag_cadences({row[1] for row in window})
-        for row in window:
-            place = _place(row, today=today, profile=profile, tags=tags)
-            if row[1] not in best or place < best[row[1]][0]:
-                best[row[1]] = (place, row[0])
-        if last:
-            break
-        places = sorted(place for place, _pk in best.values())
-        if len(places) >= wanted and _best_place(window[-1], today=today) > places[wanted - 1]:
-            break  # the rows left come after the last person needed
-    keyed = sorted((place, pk, contact_id) for contact_id, (place, pk) in best.items())
-    chosen += _first_per_person(keyed, picked, wanted)
-    if len(chosen) == need:
-        return chosen
-    # Tier 3, birthdays and anniversaries already past: by date.
-    late = events.exclude(first_tiers).order_by("due_on", "id").values_list("id", "contact_id")
-    for window, _last in _two_windows(late, max(_FIRST_WINDOW, _WINDOW_PER_PERSON * (need - len(chosen)))):
-        chosen += _first_per_person(
-            ((None, pk, contact_id) for pk, contact_id in window), picked, need - len(chosen)
-        )
-        if len(chosen) == need:
-            break
-    return chosen
-
-
 def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
     """Make sure `want` people (default: the profile's `daily_focus`) are in today's focus,
     when that many have something due; returns how many people are in it.
@@ -341,11 +212,47 @@ def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
         need = want - len(picked)
         if need <= 0:
             return len(picked)
-        chosen = _choose_scan(owner_id=owner_id, today=today, profile=profile, picked=picked, need=need)
-        if not chosen:
+        rows = list(
+            Reminder.objects.active(today)
+            .filter(owner_id=owner_id)
+            .exclude(contact_id__in=picked)
+            .order_by()
+            .values_list(*_PICK_COLUMNS)
+        )
+        if not rows:
             return len(picked)
+        tags = tag_cadences_where(Q(contact__owner_id=owner_id))
+        # The place alone (no words, no dates to convert): every active reminder is sorted.
+        keyed = sorted(
+            (
+                rank(
+                    reminder_id=pk,
+                    kind=kind,
+                    due_on=due_on,
+                    detail="",
+                    tie_strength=tie,
+                    cadence=_cadence(own, tags.get(contact_id, ()), tie, profile),
+                    warmth=heat,
+                    last_interaction_on=None,
+                    created_on=today,
+                    today=today,
+                    explain=False,
+                ).key,
+                pk,
+                contact_id,
+            )
+            for pk, contact_id, kind, due_on, tie, own, heat in rows
+        )
+        chosen: list[int] = []
+        for _key, pk, contact_id in keyed:
+            if contact_id in picked:
+                continue  # one row per person: their first-ranked reminder
+            picked.add(contact_id)
+            chosen.append(pk)
+            if len(chosen) == need:
+                break
         Reminder.objects.filter(pk__in=chosen).update(focus_on=today)
-        return len(picked) + len(chosen)
+        return len(picked)
 
 
 def focus_one_more(*, owner_id: int, today: date) -> bool:

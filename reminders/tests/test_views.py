@@ -77,10 +77,7 @@ def test_dashboard_query_count_is_constant(alice_client, alice):
             alice_client.get(reverse("dashboard"))
         return len(ctx.captured_queries)
 
-    # Picking reads one to five queries by what the first tiers leave to find (focus._choose_scan),
-    # never more with more reminders: here 40 birthdays today fill the focus in one.
-    few = queries(2)
-    assert queries(40) <= few
+    assert queries(2) == queries(40)
 
 
 def test_done_by_htmx_returns_nothing_and_closes(alice_client, alice):
