@@ -43,7 +43,7 @@ from .models import Goal, Measure
 # the CSP forbids style="" attributes.
 BAR_STEP = 5
 # Reconnects over at most this many days (a quarter: the current period of any goal)
-# read only the histories of the contacts talked to in them.
+# read only their own interactions (goals.selectors._Tallies._reconnects).
 RECENT_DAYS = 92
 # A contact added up to this long before the event it is first met at still counts as
 # new there (the attendee list typed in beforehand).
@@ -242,58 +242,75 @@ class _Tallies:
     def _reconnects(self, since: date) -> dict[date, int]:
         """Reconnects by day, one per contact and day.
 
-        The database pairs each interaction of the contacts talked to since `since` (only
-        theirs: the dashboard's week reads a few histories) with the contact's previous
-        interaction day (LAG over their interactions in date order) and keeps the pairs
-        from `since` whose gap is at least 28 days a month (no calendar month is
-        shorter: a coarse cut that drops no reconnect); goals.rules.is_reconnect then
-        decides each of those few exactly, in calendar months and the owner's local days.
+        The database pairs each (contact, day) from `since` with the contact's previous
+        interaction day and keeps the few pairs whose gap can be a reconnect (at least
+        28·months − 1 days: no calendar month is shorter than 28 days, and a day is lost
+        to the UTC date of `created_at`); goals.rules.is_reconnect then decides each of
+        those exactly, in calendar months and the owner's local days.
+
+        A current period (up to RECENT_DAYS: the dashboard) reads only its own
+        interactions: LAG among them, and for each contact's first day a lookup of its
+        older interactions, made only when none lies within the gap before that day
+        (most contacts talked to are warm, and the lookup stops at the first such
+        interaction). A year of history touches most contacts: one LAG over all the
+        owner's interactions, in one pass, is then cheaper than that many lookups.
         """
         months = self.owner.profile.dormant_months
+        min_gap = 28 * months - 1
         ops = connection.ops
         interaction = ops.quote_name(Interaction._meta.db_table)
         through = ops.quote_name(Interaction.contacts.through._meta.db_table)
         contact = ops.quote_name(Contact._meta.db_table)
         if connection.vendor == "postgresql":
             gap = "seq.day - COALESCE(seq.prev, CAST(c.created_at AT TIME ZONE 'UTC' AS date))"
+            gap_start = "seq.day - %s"
         else:
             gap = "julianday(seq.day) - julianday(COALESCE(seq.prev, date(c.created_at)))"
-        # The current period (the dashboard) reads only the histories of the contacts
-        # talked to in it, driven from them (CROSS JOIN keeps SQLite's join order: with
-        # an IN list it walked every interaction once per listed contact). A year of
-        # history touches most contacts: one pass over all the owner's interactions in
-        # index order is then cheaper than that many probes.
-        pairs = """
-            SELECT t.contact_id AS contact_id, i.occurred_on AS day,
-                   LAG(i.occurred_on) OVER (PARTITION BY t.contact_id ORDER BY i.occurred_on) AS prev
-        """
-        recent_only = (self.today - since).days <= RECENT_DAYS
-        if recent_only:
-            seq = f"""
-                {pairs}
-                FROM (
-                    SELECT DISTINCT t2.contact_id AS contact_id
-                    FROM {interaction} i2 JOIN {through} t2 ON t2.interaction_id = i2.id
-                    WHERE i2.owner_id = %s AND i2.occurred_on >= %s AND i2.occurred_on <= %s
-                ) r CROSS JOIN {through} t CROSS JOIN {interaction} i
-                WHERE t.contact_id = r.contact_id AND i.id = t.interaction_id
-                  AND i.owner_id = %s AND i.occurred_on <= %s
+            gap_start = "date(seq.day, '-' || %s || ' days')"
+        owner, today, first = (
+            self.owner.pk,
+            ops.adapt_datefield_value(self.today),
+            ops.adapt_datefield_value(since),
+        )
+        if (self.today - since).days <= RECENT_DAYS:
+            # CROSS JOIN keeps SQLite's join order: from the contact's rows of the
+            # through table (its index), not from every interaction of the owner.
+            older = f"""
+                FROM {through} tb CROSS JOIN {interaction} ib
+                WHERE tb.contact_id = seq.contact_id AND ib.id = tb.interaction_id
+                  AND ib.owner_id = %s AND ib.occurred_on < %s
             """
+            sql = f"""
+                WITH pairs AS (
+                    SELECT DISTINCT t.contact_id AS contact_id, i.occurred_on AS day
+                    FROM {interaction} i JOIN {through} t ON t.interaction_id = i.id
+                    WHERE i.owner_id = %s AND i.occurred_on >= %s AND i.occurred_on <= %s
+                ), seq AS (
+                    SELECT contact_id, day, LAG(day) OVER (PARTITION BY contact_id ORDER BY day) AS prev
+                    FROM pairs
+                )
+                SELECT seq.contact_id, seq.day, COALESCE(seq.prev, (SELECT MAX(ib.occurred_on) {older})),
+                       c.created_at
+                FROM seq JOIN {contact} c ON c.id = seq.contact_id
+                WHERE CASE
+                    WHEN seq.prev IS NOT NULL THEN {gap} >= %s
+                    ELSE NOT EXISTS (SELECT 1 {older} AND ib.occurred_on >= {gap_start})
+                END
+            """
+            params = [owner, first, today, owner, first, min_gap, owner, first, min_gap]
         else:
-            seq = f"""
-                {pairs}
-                FROM {interaction} i JOIN {through} t ON t.interaction_id = i.id
-                WHERE i.owner_id = %s AND i.occurred_on <= %s
+            sql = f"""
+                WITH seq AS (
+                    SELECT t.contact_id AS contact_id, i.occurred_on AS day,
+                           LAG(i.occurred_on) OVER (PARTITION BY t.contact_id ORDER BY i.occurred_on) AS prev
+                    FROM {interaction} i JOIN {through} t ON t.interaction_id = i.id
+                    WHERE i.owner_id = %s AND i.occurred_on <= %s
+                )
+                SELECT seq.contact_id, seq.day, seq.prev, c.created_at
+                FROM seq JOIN {contact} c ON c.id = seq.contact_id
+                WHERE seq.day >= %s AND {gap} >= %s
             """
-        sql = f"""
-            WITH seq AS ({seq})
-            SELECT seq.contact_id, seq.day, seq.prev, c.created_at
-            FROM seq JOIN {contact} c ON c.id = seq.contact_id
-            WHERE seq.day >= %s AND {gap} >= %s
-        """
-        today, first = ops.adapt_datefield_value(self.today), ops.adapt_datefield_value(since)
-        params = [self.owner.pk, first, today] if recent_only else []
-        params += [self.owner.pk, today, first, 28 * months - 1]
+            params = [owner, today, first, min_gap]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

@@ -1,14 +1,16 @@
 """What each goal counts, per period, in the owner's time zone; history, streak; query counts."""
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.template.loader import render_to_string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contacts.models import Contact
+from contacts.models import Contact, Interaction
 from contacts.selectors import dormant_q
 from contacts.tests.factories import make_contact, make_interaction, make_user
 from goals import rules, selectors
@@ -314,3 +316,79 @@ def test_a_goal_dated_after_today_shows_its_current_period(alice):
     goal = make_goal(owner=alice, kind="coffee", target=1, period="month", created_on=date(2027, 6, 1))
     p = progress_of(alice)[goal.pk]
     assert p.current.start == date(2026, 11, 1) and p.history == [] and p.streak == 0
+
+
+def _plain_reconnects(owner, *, today: date) -> dict[date, int]:
+    """Reconnects by day by the plain definition: every (contact, day) up to today, its
+    previous day among all the contact's interactions, goals.rules.is_reconnect."""
+    zone = ZoneInfo(owner.profile.timezone)
+    months = owner.profile.dormant_months
+    days: dict[int, set[date]] = {}
+    for contact_id, day in Interaction.contacts.through.objects.filter(
+        interaction__owner=owner, interaction__occurred_on__lte=today
+    ).values_list("contact_id", "interaction__occurred_on"):
+        days.setdefault(contact_id, set()).add(day)
+    added = dict(Contact.objects.filter(owner=owner).values_list("pk", "created_at"))
+    found: dict[date, int] = {}
+    for contact_id, contact_days in days.items():
+        previous_on = None
+        for day in sorted(contact_days):
+            if rules.is_reconnect(
+                day=day,
+                previous_on=previous_on,
+                added_on=rules.local_day(added[contact_id], zone),
+                dormant_months=months,
+            ):
+                found[day] = found.get(day, 0) + 1
+            previous_on = day
+    return found
+
+
+_users = itertools.count()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    months=st.sampled_from([3, 12]),
+    tz=st.sampled_from(["UTC", "Europe/Paris", "America/Los_Angeles"]),
+    added=st.lists(
+        st.tuples(st.dates(date(2024, 1, 1), date(2026, 11, 26)), st.integers(0, 23)), min_size=1, max_size=4
+    ),
+    talks=st.lists(
+        st.tuples(
+            st.dates(date(2025, 1, 1), date(2026, 12, 5)),
+            st.integers(0, 3),
+            st.booleans(),
+            st.sampled_from([None, -1, 0, 1]),
+        ),
+        max_size=12,
+    ),
+    period=st.sampled_from(["week", "month", "quarter"]),
+)
+def test_reconnect_counts_equal_the_plain_definition_on_both_reads(db, months, tz, added, talks, period):
+    """The dashboard's read (current period only) and the page's (a year of history)
+    count exactly what the plain definition counts, period by period."""
+    owner = make_user(f"gen{next(_users)}", tz=tz, dormant_months=months)
+    goal = make_goal(
+        owner=owner, measure="reconnects", kind="", target=1, period=period, created_on=date(2020, 1, 1)
+    )
+    people = [
+        make_contact(owner=owner, created_at=datetime(d.year, d.month, d.day, h, 30, tzinfo=UTC))
+        for d, h in added
+    ]
+    for day, who, with_next, again in talks:
+        first = people[who % len(people)]
+        second = people[(who + 1) % len(people)]
+        make_interaction(
+            contacts=[first, second] if with_next and second != first else [first], occurred_on=day
+        )
+        if again is not None:  # the same person again, a day either side of dormant
+            later = day + relativedelta(months=months) + timedelta(days=again)
+            make_interaction(contact=first, occurred_on=later)
+    plain = rules.by_period(_plain_reconnects(owner, today=TODAY), period)
+    page = progress_of(owner)[goal.pk]
+    assert [(r.start, r.count) for r in [*page.history, page.current]] == [
+        (r.start, plain.get(r.start, 0)) for r in [*page.history, page.current]
+    ]
+    dashboard = progress_of(owner, history=False)[goal.pk]
+    assert dashboard.current.count == plain.get(dashboard.current.start, 0)
