@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 
@@ -216,22 +216,32 @@ class _Tallies:
     def _event_newcomers(self, since: date) -> dict[date, int]:
         """New people met at events by event day: added contacts whose first interaction
         is an event, added no earlier than NEW_AT_EVENT_LEAD before it (an attendee list
-        typed in the week before counts; someone added years ago is not new). The
-        candidates are the contacts added from that long before `since`, so the
-        dashboard's month and the page's year count a period alike."""
+        typed in the week before counts; someone added years ago is not new).
+
+        Read from the period's event interactions (the (owner, kind, occurred_on)
+        index): their people with no interaction before that day, i.e. whose first
+        interaction it is, counted once on that day. So the dashboard's month and the
+        page's year count a period alike.
+        """
         through = Interaction.contacts.through
+        earlier = through.objects.filter(
+            contact_id=OuterRef("contact_id"),
+            interaction__occurred_on__lt=OuterRef("interaction__occurred_on"),
+        )
         rows = (
-            through.objects.filter(contact__in=self._added(since - NEW_AT_EVENT_LEAD).values("pk"))
-            .values("contact_id")
-            .annotate(
-                first=Min("interaction__occurred_on"),
-                first_event=Min(
-                    "interaction__occurred_on", filter=Q(interaction__kind=InteractionKind.EVENT)
-                ),
-                added_at=Min("contact__created_at"),
+            through.objects.filter(
+                interaction__owner=self.owner,
+                interaction__kind=InteractionKind.EVENT,
+                interaction__occurred_on__gte=since,
+                interaction__occurred_on__lte=self.today,
+                contact__created_at__gte=self._local_midnight(since - NEW_AT_EVENT_LEAD),
+                contact__first_check_in_on__isnull=True,
             )
-            .filter(first=F("first_event"), first__gte=since, first__lte=self.today)
+            .filter(~Exists(earlier))
+            .values("contact_id")
+            .annotate(first=Min("interaction__occurred_on"), added_at=Min("contact__created_at"))
             .values_list("first", "added_at")
+            .order_by()
         )
         return rules.add_by_day(
             (day, 1)

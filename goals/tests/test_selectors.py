@@ -392,3 +392,66 @@ def test_reconnect_counts_equal_the_plain_definition_on_both_reads(db, months, t
     ]
     dashboard = progress_of(owner, history=False)[goal.pk]
     assert dashboard.current.count == plain.get(dashboard.current.start, 0)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tz=st.sampled_from(["UTC", "Europe/Paris", "America/Los_Angeles"]),
+    added=st.lists(
+        st.tuples(st.dates(date(2025, 6, 1), date(2026, 11, 26)), st.integers(0, 23), st.booleans()),
+        min_size=1,
+        max_size=4,
+    ),
+    talks=st.lists(
+        st.tuples(
+            st.dates(date(2025, 6, 1), date(2026, 12, 5)),
+            st.integers(0, 3),
+            st.sampled_from(["event", "event", "coffee"]),
+        ),
+        max_size=10,
+    ),
+    period=st.sampled_from(["week", "month", "quarter"]),
+)
+def test_new_people_at_events_equal_the_plain_definition_on_both_reads(db, tz, added, talks, period):
+    """Each added contact counts once, on its first interaction's day, when that day has
+    an event of theirs and they were added at most NEW_AT_EVENT_LEAD before it."""
+    owner = make_user(f"gen{next(_users)}", tz=tz)
+    goal = make_goal(
+        owner=owner,
+        measure="event_newcomers",
+        kind="",
+        target=1,
+        period=period,
+        per_event=True,
+        created_on=date(2020, 1, 1),
+    )
+    people = [
+        make_contact(
+            owner=owner,
+            created_at=datetime(d.year, d.month, d.day, h, 30, tzinfo=UTC),
+            first_check_in_on=date(2027, 1, 1) if imported else None,
+        )
+        for d, h, imported in added
+    ]
+    for day, who, kind in talks:
+        make_interaction(contact=people[who % len(people)], kind=kind, occurred_on=day)
+    zone = ZoneInfo(tz)
+    plain: dict[date, int] = {}
+    for person in people:
+        talked = list(person.interactions.values_list("occurred_on", "kind"))
+        if person.first_check_in_on is not None or not talked:
+            continue
+        first = min(day for day, _kind in talked)
+        if (
+            (first, "event") in talked
+            and first <= TODAY
+            and rules.local_day(person.created_at, zone) >= first - selectors.NEW_AT_EVENT_LEAD
+        ):
+            plain[first] = plain.get(first, 0) + 1
+    by_period = rules.by_period(plain, period)
+    page = progress_of(owner)[goal.pk]
+    assert [(r.start, r.count) for r in [*page.history, page.current]] == [
+        (r.start, by_period.get(r.start, 0)) for r in [*page.history, page.current]
+    ]
+    dashboard = progress_of(owner, history=False)[goal.pk]
+    assert dashboard.current.count == by_period.get(dashboard.current.start, 0)
