@@ -26,6 +26,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from .bench_contacts import _measure
+
 RUNS = 15
 TARGET_MS = 50.0
 GOALS = (
@@ -58,22 +60,6 @@ def _goals(user, today: date) -> None:
     )
 
 
-def _get(client: Client, url: str) -> tuple[float, float, int]:
-    """(median wall ms, median CPU ms, query count) of GET url."""
-    for _ in range(2):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    wall, cpu = [], []
-    for _ in range(RUNS):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        client.get(url)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
-    return statistics.median(wall), statistics.median(cpu), len(ctx.captured_queries)
-
-
 def _selector(user, today: date, *, history: bool) -> tuple[float, int]:
     from goals import selectors
 
@@ -100,7 +86,7 @@ def _small_account_queries() -> int:
     _analyze()
     client = Client()
     client.force_login(small)
-    return _get(client, "/goals/")[2]
+    return _measure(client, "/goals/")[2]
 
 
 def run() -> list[dict]:
@@ -119,7 +105,7 @@ def run() -> list[dict]:
         n_interactions = Interaction.objects.filter(owner=user).count()
         client = Client()
         client.force_login(user)
-        page_ms, page_cpu, page_queries = _get(client, "/goals/")
+        page_ms, page_cpu, page_queries = _measure(client, "/goals/")
         history_ms, history_queries = _selector(user, today, history=True)
         current_ms, current_queries = _selector(user, today, history=False)
         small_queries = _small_account_queries()

@@ -13,15 +13,16 @@ tables are ANALYZEd after the bulk load, as autovacuum would.
 """
 
 import os
-import statistics
 import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 from django.utils import timezone
+
+from .bench_contacts import _measure
 
 CONTACTS = 10_000
 INTERACTIONS = 100_000
@@ -57,22 +58,6 @@ def _seed():
     return user, time.perf_counter() - started
 
 
-def _measure(client: Client, url: str) -> tuple[float, float, int, int]:
-    """(median wall ms, median CPU ms, query count, response bytes) for GET url."""
-    for _ in range(2):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    wall, cpu = [], []
-    for _ in range(RUNS):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        client.get(url)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    return statistics.median(wall), statistics.median(cpu), len(ctx.captured_queries), len(response.content)
-
-
 def run() -> list[dict]:
     hosts = override_settings(ALLOWED_HOSTS=["testserver"])
     hosts.enable()
@@ -105,7 +90,8 @@ def run() -> list[dict]:
             ("insights data /insights/data.json", "/insights/data.json", TARGET_MS),
             ("insights page /insights/ (tables)", "/insights/", None),
         ):
-            median_ms, cpu_ms, queries, size = _measure(client, url)
+            median_ms, cpu_ms, queries = _measure(client, url)
+            size = len(client.get(url).content)
             rows.append(
                 {
                     "benchmark": f"{label}: median of {RUNS}",
