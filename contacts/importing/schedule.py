@@ -36,6 +36,7 @@ from reminders.services import (
 )
 
 from .index import OwnerIndex
+from .staging import ContactStage
 
 STAGGER_BATCH = 5000
 
@@ -133,7 +134,7 @@ class FirstSchedule:
         # No talk yet (a connection is none); scores as of the import's day.
         return Schedule(connected_on, due, heat, heat_why, rank, rank_why, None, self.clock.today, due)
 
-    def stagger(self, *, created_on: date) -> int:
+    def stagger(self, *, created_on: date, stage: ContactStage | None = None) -> int:
         """Spread the new contacts' first check-ins (see the module docstring); returns how many."""
         n = len(self._ids)
         if not n:
@@ -161,6 +162,10 @@ class FirstSchedule:
         with connection.cursor() as cursor:
             for start in range(0, n, STAGGER_BATCH):  # a batch at a time: memory stays flat
                 batch = rows(start, start + STAGGER_BATCH)
+                if stage is not None:  # PostgreSQL: contacts not written yet take their dates with them
+                    batch = stage.stagger(batch)
+                    if not batch:
+                        continue
                 if connection.vendor == "postgresql":
                     # One statement per batch (arrays joined by id), not a statement per row.
                     firsts_col, dues_col, ids_col = (list(column) for column in zip(*batch, strict=True))

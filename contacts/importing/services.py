@@ -268,9 +268,9 @@ def _import(
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK_SIZE)):
         cleaned = decider.clean(chunk)
-        existing = existing_load(
-            decider.matches(cleaned), with_tags=any(row["tags"] for row, _keys in cleaned)
-        )
+        found = decider.matches(cleaned)
+        writer.stage.readable(found)  # a contact an earlier chunk created, to merge into
+        existing = existing_load(found, with_tags=any(row["tags"] for row, _keys in cleaned))
         plan = decider.decide(cleaned, existing)
         writer.write(plan)
         touched |= plan.touched
@@ -278,7 +278,8 @@ def _import(
         if progress:
             progress(processed, max(total, processed))
     if fmt != "json":
-        writer.schedule.stagger(created_on=clock.local_date(now))
+        writer.schedule.stagger(created_on=clock.local_date(now), stage=writer.stage)
+    writer.stage.finish()
     report.total_rows = processed
     report.interactions_created += writer.interactions_created
     return touched

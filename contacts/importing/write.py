@@ -30,6 +30,7 @@ from .decide import ChunkPlan
 from .fastinsert import DriverValues, adapt_datetime, allocate_ids, fast_insert
 from .index import OwnerIndex
 from .schedule import FirstSchedule
+from .staging import ContactStage
 
 # Every column of a new contact's INSERT. `test_contact_columns_are_every_column_of_the_model`
 # fails when Contact gains a column that is not here: add it to CONTACT_FIELDS (a field
@@ -89,6 +90,7 @@ class ChunkWriter:
         self.schedule = schedule
         self.db = db
         self.interactions_created = 0
+        self.stage = ContactStage(CONTACT_COLUMNS)  # new contacts' way in (staging.py)
 
     def write(self, plan: ChunkPlan) -> None:
         emails, phones, tag_links, connections = plan.emails, plan.phones, plan.tag_links, plan.connections
@@ -150,7 +152,7 @@ class ChunkWriter:
                     now_db,
                 )
             )
-        fast_insert(Contact, CONTACT_COLUMNS, rows)
+        self.stage.insert(rows)
 
     def _update_contacts(self, plan: ChunkPlan) -> None:
         """One bulk_update per set of changed fields (most merges change the same few)."""
