@@ -3,6 +3,8 @@
 Pure functions; index.OwnerIndex keeps one dict per key kind for the owner's contacts.
 """
 
+from functools import lru_cache
+
 from contacts.emails import email_compare_key
 
 from .parsers.common import clean, normalise_linkedin
@@ -25,7 +27,13 @@ def name_key(first_name: str, last_name: str, company: str) -> tuple[str, str] |
     full = " ".join(f"{first_name} {last_name}".split()).lower()
     if not full:
         return None
-    return full, " ".join(company.split()).lower()
+    return full, _company_key(company)
+
+
+@lru_cache(maxsize=4096)
+def _company_key(company: str) -> str:
+    """A few companies recur over thousands of rows: one key string each, shared by the index."""
+    return " ".join(company.split()).lower()
 
 
 def phone_key(value: str) -> str:

@@ -159,13 +159,15 @@ def import_run(
             _import_backup(owner=owner, parsed=backup_json.parse(text), today=today, report=report)
         else:
             report.columns = source_columns(text, fmt)
+            rows, total = _rows(text, fmt), estimate_rows(text, fmt)
+            del text  # the parser holds it until its last row: freed before the end's peak of memory
             touched = _import(
                 owner=owner,
-                rows=_rows(text, fmt),
+                rows=rows,
                 fmt=fmt,
                 today=today,
                 report=report,
-                total=estimate_rows(text, fmt),
+                total=total,
                 progress=progress,
             )
             if touched:
