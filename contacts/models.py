@@ -159,6 +159,10 @@ class Contact(models.Model):
     # Denormalised for the list, the dashboard and the check-in rule; written by
     # the interaction services (never by a signal).
     last_interaction_on = models.DateField(null=True, blank=True, editable=False)
+    # The first interaction's day (a "Connected on" included), written with the last: the
+    # goals read who was first met at an event and who was talked to for the first time
+    # long after being added (goals.selectors) from it, not from every interaction.
+    first_interaction_on = models.DateField(null=True, blank=True, editable=False)
     # The last interaction that was a conversation: a LinkedIn "Connected on" is not
     # (None: never talked). What "last talked" means on every page.
     last_talked_on = models.DateField(null=True, blank=True, editable=False)
@@ -530,3 +534,30 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class InteractionGap(models.Model):
+    """A long silence with a contact: a day they were talked to after at least
+    `contacts.gaps.MIN_SILENCE_DAYS` without (since `previous_on`, or since they were
+    added for a first talk).
+
+    Derived data, like `Contact.last_interaction_on`: rewritten for the contacts that
+    `reminders.services.contacts_schedule_refresh` refreshes (contacts.gaps), never
+    edited, not in the backup. The goals count reconnects from the few in a period
+    (goals.selectors) instead of every interaction's previous one.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    previous_on = models.DateField(null=True, blank=True)  # None: the first talk
+    # Days since `previous_on`, or since the UTC date the contact was added.
+    silence_days = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "day"], name="interaction_gap_once")]
+        # What a period's reconnects read: the owner's days, the long silences only.
+        indexes = [models.Index(fields=["owner", "day", "silence_days"], name="interaction_gap_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.silence_days} days → {self.day}"

@@ -48,6 +48,11 @@ class DigestFrequency(models.TextChoices):
     OFF = "off", "Off"
 
 
+# The shortest `Profile.dormant_months`: contacts.gaps stores every silence that could be
+# a reconnect at this setting, so any allowed setting reads its reconnects from them.
+DORMANT_MONTHS_MIN = 3
+
+
 class Profile(models.Model):
     """One per user (`user.profile`), created with the user."""
 
@@ -80,7 +85,7 @@ class Profile(models.Model):
     )
     dormant_months = models.PositiveSmallIntegerField(
         default=12,
-        validators=[MinValueValidator(3), MaxValueValidator(120)],
+        validators=[MinValueValidator(DORMANT_MONTHS_MIN), MaxValueValidator(120)],
         help_text="A tie with no interaction for this many months is dormant (the reconnect list).",
     )
     past_companies = models.CharField(

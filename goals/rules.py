@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -99,6 +100,7 @@ def period_label(start: date, length: str) -> str:
     return f"Q{(start.month - 1) // 3 + 1} {start.year}"
 
 
+@cache
 def dormant_cutoff(day: date, dormant_months: int) -> date:
     """The last day a contact's previous interaction may fall on for a talk on `day` to be
     a reconnect: `dormant_months` calendar months before (31 Mar − 1 month is 28/29 Feb).
@@ -106,6 +108,7 @@ def dormant_cutoff(day: date, dormant_months: int) -> date:
     The same cut-off as the reconnect list's dormant rule (contacts.selectors.dormant_q:
     last interaction on or before today − dormant_months), taken on the day of the talk,
     so "reconnected" means "talked to someone who was on the reconnect list that day".
+    Cached: a year of reconnects asks about a few hundred days, thousands of times.
     """
     return day - relativedelta(months=dormant_months)
 

@@ -19,21 +19,22 @@ What each measure counts (the README's "Goals" says the same in words):
 Interactions dated after today are not counted yet. Archived contacts count: archiving
 someone later does not rewrite what happened.
 
-Cost: one query for the goals, then at most one per measure in use (four), whatever the
-number of goals or periods: each aggregates by day in the database over the oldest
-history any of its goals shows, and goals.rules sums the days into periods.
+Cost: one query for the goals, then one per measure in use, whatever the number of
+goals, periods or interactions: interactions and new people aggregate by
+day in the database over the oldest history any of their goals shows; first meetings
+and reconnects read the few rows the contacts' denormalised first interaction and
+stored silences (contacts.gaps) give; goals.rules sums the days into periods.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
-from django.db import connection
-from django.db.models import Count, Exists, Min, OuterRef
+from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 
-from contacts.models import Contact, Interaction, InteractionKind
+from contacts.models import Contact, Interaction, InteractionGap, InteractionKind
 from crm.models import profile_zone
 
 from . import rules
@@ -42,9 +43,6 @@ from .models import Goal, Measure
 # The progress bar's width classes in static/css/app.css (kw-goal-w-0 … kw-goal-w-100):
 # the CSP forbids style="" attributes.
 BAR_STEP = 5
-# Reconnects over at most this many days (a quarter: the current period of any goal)
-# read only their own interactions (goals.selectors._Tallies._reconnects).
-RECENT_DAYS = 92
 # A contact added up to this long before the event it is first met at still counts as
 # new there (the attendee list typed in beforehand).
 NEW_AT_EVENT_LEAD = timedelta(days=31)
@@ -215,132 +213,51 @@ class _Tallies:
 
     def _event_newcomers(self, since: date) -> dict[date, int]:
         """New people met at events by event day: added contacts whose first interaction
-        is an event, added no earlier than NEW_AT_EVENT_LEAD before it (an attendee list
-        typed in the week before counts; someone added years ago is not new).
-
-        Read from the period's event interactions (the (owner, kind, occurred_on)
-        index): their people with no interaction before that day, i.e. whose first
-        interaction it is, counted once on that day. So the dashboard's month and the
-        page's year count a period alike.
-        """
-        through = Interaction.contacts.through
-        earlier = through.objects.filter(
-            contact_id=OuterRef("contact_id"),
-            interaction__occurred_on__lt=OuterRef("interaction__occurred_on"),
-        )
+        (`Contact.first_interaction_on`) is an event in the period, added no earlier than
+        NEW_AT_EVENT_LEAD before it (an attendee list typed in the week before counts;
+        someone added years ago is not new). Read from the period's event interactions
+        (the (owner, kind, occurred_on) index) and their people, once per person."""
         rows = (
-            through.objects.filter(
+            Interaction.contacts.through.objects.filter(
                 interaction__owner=self.owner,
                 interaction__kind=InteractionKind.EVENT,
                 interaction__occurred_on__gte=since,
                 interaction__occurred_on__lte=self.today,
-                contact__created_at__gte=self._local_midnight(since - NEW_AT_EVENT_LEAD),
+                contact__first_interaction_on=F("interaction__occurred_on"),
                 contact__first_check_in_on__isnull=True,
+                contact__created_at__gte=self._local_midnight(since - NEW_AT_EVENT_LEAD),
             )
-            .filter(~Exists(earlier))
-            .values("contact_id")
-            .annotate(first=Min("interaction__occurred_on"), added_at=Min("contact__created_at"))
-            .values_list("first", "added_at")
+            .values_list("contact_id", "contact__first_interaction_on", "contact__created_at")
+            .distinct()
             .order_by()
         )
         return rules.add_by_day(
             (day, 1)
-            for day, added_at in rows
+            for _contact_id, day, added_at in rows
             if rules.local_day(added_at, self.zone) >= day - NEW_AT_EVENT_LEAD
         )
 
     def _reconnects(self, since: date) -> dict[date, int]:
-        """Reconnects by day, one per contact and day.
-
-        The database pairs each (contact, day) from `since` with the contact's previous
-        interaction day and keeps the few pairs whose gap can be a reconnect (at least
-        28·months − 1 days: no calendar month is shorter than 28 days, and a day is lost
-        to the UTC date of `created_at`); goals.rules.is_reconnect then decides each of
-        those exactly, in calendar months and the owner's local days.
-
-        A current period (up to RECENT_DAYS: the dashboard) reads only its own
-        interactions: LAG among them, and for each contact's first day a lookup of its
-        older interactions, made only when none lies within the gap before that day
-        (most contacts talked to are warm, and the lookup stops at the first such
-        interaction). A year of history touches most contacts: one LAG over all the
-        owner's interactions, in one pass, is then cheaper than that many lookups.
-        """
+        """Reconnects by day, one per contact and day: the period's talks after a silence
+        that can be one (contacts.gaps stores every silence of at least 28 × the shortest
+        dormant setting, less a day), those of at least 28 × the owner's months less a day
+        read through their index, each decided by goals.rules.is_reconnect in calendar
+        months and the owner's local days. A few rows, whatever the length of the history."""
         months = self.owner.profile.dormant_months
-        min_gap = 28 * months - 1
-        ops = connection.ops
-        interaction = ops.quote_name(Interaction._meta.db_table)
-        through = ops.quote_name(Interaction.contacts.through._meta.db_table)
-        contact = ops.quote_name(Contact._meta.db_table)
-        if connection.vendor == "postgresql":
-            gap = "seq.day - COALESCE(seq.prev, CAST(c.created_at AT TIME ZONE 'UTC' AS date))"
-            gap_start = "seq.day - %s"
-        else:
-            gap = "julianday(seq.day) - julianday(COALESCE(seq.prev, date(c.created_at)))"
-            gap_start = "date(seq.day, '-' || %s || ' days')"
-        owner, today, first = (
-            self.owner.pk,
-            ops.adapt_datefield_value(self.today),
-            ops.adapt_datefield_value(since),
+        rows = (
+            InteractionGap.objects.filter(
+                owner=self.owner, day__gte=since, day__lte=self.today, silence_days__gte=28 * months - 1
+            )
+            .values_list("day", "previous_on", "contact__created_at")
+            .order_by()
         )
-        if (self.today - since).days <= RECENT_DAYS:
-            # CROSS JOIN keeps SQLite's join order: from the contact's rows of the
-            # through table (its index), not from every interaction of the owner.
-            older = f"""
-                FROM {through} tb CROSS JOIN {interaction} ib
-                WHERE tb.contact_id = seq.contact_id AND ib.id = tb.interaction_id
-                  AND ib.owner_id = %s AND ib.occurred_on < %s
-            """
-            sql = f"""
-                WITH pairs AS (
-                    SELECT DISTINCT t.contact_id AS contact_id, i.occurred_on AS day
-                    FROM {interaction} i JOIN {through} t ON t.interaction_id = i.id
-                    WHERE i.owner_id = %s AND i.occurred_on >= %s AND i.occurred_on <= %s
-                ), seq AS (
-                    SELECT contact_id, day, LAG(day) OVER (PARTITION BY contact_id ORDER BY day) AS prev
-                    FROM pairs
-                )
-                SELECT seq.contact_id, seq.day, COALESCE(seq.prev, (SELECT MAX(ib.occurred_on) {older})),
-                       c.created_at
-                FROM seq JOIN {contact} c ON c.id = seq.contact_id
-                WHERE CASE
-                    WHEN seq.prev IS NOT NULL THEN {gap} >= %s
-                    ELSE NOT EXISTS (SELECT 1 {older} AND ib.occurred_on >= {gap_start})
-                END
-            """
-            params = [owner, first, today, owner, first, min_gap, owner, first, min_gap]
-        else:
-            sql = f"""
-                WITH seq AS (
-                    SELECT t.contact_id AS contact_id, i.occurred_on AS day,
-                           LAG(i.occurred_on) OVER (PARTITION BY t.contact_id ORDER BY i.occurred_on) AS prev
-                    FROM {interaction} i JOIN {through} t ON t.interaction_id = i.id
-                    WHERE i.owner_id = %s AND i.occurred_on <= %s
-                )
-                SELECT seq.contact_id, seq.day, seq.prev, c.created_at
-                FROM seq JOIN {contact} c ON c.id = seq.contact_id
-                WHERE seq.day >= %s AND {gap} >= %s
-            """
-            params = [owner, today, first, min_gap]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        found = set()
-        for contact_id, day, previous_on, created_at in rows:
-            day = _as_date(day)
-            added_on = rules.local_day(_as_aware(created_at), self.zone)
-            previous_on = _as_date(previous_on) if previous_on is not None else None
-            if rules.is_reconnect(day=day, previous_on=previous_on, added_on=added_on, dormant_months=months):
-                found.add((contact_id, day))
-        return rules.add_by_day((day, 1) for _contact_id, day in found)
-
-
-def _as_date(value) -> date:
-    """SQLite returns the raw-SQL day as text; PostgreSQL as a date."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _as_aware(value) -> datetime:
-    """A raw-SQL timestamp as an aware datetime (SQLite: UTC text; PostgreSQL: aware)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return rules.add_by_day(
+            (day, 1)
+            for day, previous_on, created_at in rows
+            if rules.is_reconnect(
+                day=day,
+                previous_on=previous_on,
+                added_on=rules.local_day(created_at, self.zone),
+                dormant_months=months,
+            )
+        )

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
+from contacts import gaps
 from contacts.models import CONNECTED_SUMMARY, Contact, Exchange, Interaction, InteractionKind, RoleHistory
 from crm.models import JobRun, Profile, company_key, new_calendar_token, past_company_keys, profile_zone
 
@@ -75,6 +76,7 @@ _CONTACT_FIELDS = (
     "last_talked_on",
     "scores_on",
     "check_in_due_on",
+    "first_interaction_on",
 )
 # The denormalised columns the schedule writes, in `Schedule`'s order.
 SCHEDULE_COLUMNS = (
@@ -87,6 +89,7 @@ SCHEDULE_COLUMNS = (
     "last_talked_on",
     "scores_on",
     "check_in_due_on",
+    "first_interaction_on",
 )
 
 
@@ -181,6 +184,7 @@ class Schedule(NamedTuple):
     scores_on: date | None = None
     # The check-in the job still has to raise (Contact.check_in_due_on).
     check_in_due_on: date | None = None
+    first_interaction_on: date | None = None
 
 
 def _ids_q(field: str, ids: list[int]) -> Q:
@@ -405,6 +409,7 @@ def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, create
         facts.last_talked_on,
         clock.today,
         pending,
+        facts.first_interaction_on,
     )
 
 
@@ -495,6 +500,10 @@ def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | Non
         if not rows:
             continue
         _refresh_rows(rows, clocks)
+        gaps.gaps_refresh(
+            {row["id"]: (row["owner_id"], row["created_at"]) for row in rows},
+            where=_ids_q("contact_id", chunk_ids),
+        )
 
 
 def _refresh_rows(rows: list[dict], clocks: dict[int, OwnerClock]) -> None:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from django.db import connection
 
+from contacts.gaps import added_day, silences
 from contacts.models import Contact
 from crm.models import company_key
 from reminders import ranking, rules
@@ -66,6 +67,10 @@ class FirstSchedule:
         self._ids = array("q")
         self._cadences = array("h")
         self._connected = array("l")  # date ordinals, 0 for none
+        # New contacts whose "Connected on" lies long after their creation (a date in the
+        # future): their first talk is a stored silence (contacts.gaps), written by the
+        # refresh of the contacts the import touched.
+        self.silent_firsts: list[int] = []
 
     def _facts(self, tag_cadences: tuple[int, ...], connected_on: date | None) -> ContactFacts:
         return ContactFacts(
@@ -131,8 +136,16 @@ class FirstSchedule:
             self._ids.append(values["id"])
             self._cadences.append(cadence)
             self._connected.append(connected_on.toordinal() if connected_on else 0)
+        if (
+            connected_on is not None
+            and connected_on > created_on
+            and silences([connected_on], added_on=added_day(created_at))
+        ):
+            self.silent_firsts.append(values["id"])
         # No talk yet (a connection is none); scores as of the import's day.
-        return Schedule(connected_on, due, heat, heat_why, rank, rank_why, None, self.clock.today, due)
+        return Schedule(
+            connected_on, due, heat, heat_why, rank, rank_why, None, self.clock.today, due, connected_on
+        )
 
     def stagger(self, *, created_on: date, stage: ContactStage | None = None) -> int:
         """Spread the new contacts' first check-ins (see the module docstring); returns how many."""

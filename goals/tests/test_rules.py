@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contacts.gaps import MIN_SILENCE_DAYS
+from crm.models import DORMANT_MONTHS_MIN
 from goals import rules
 from goals.rules import Outcome, PeriodResult
 
@@ -129,6 +131,27 @@ def test_reconnect_cutoff_is_in_calendar_months():
     assert not rules.is_reconnect(
         day=date(2026, 3, 31), previous_on=None, added_on=date(2026, 3, 30), dormant_months=12
     )
+
+
+@given(
+    day=st.dates(min_value=date(1950, 1, 1), max_value=date(2999, 12, 31)),
+    back=st.integers(0, 4000),
+    months=st.integers(DORMANT_MONTHS_MIN, 120),
+    first=st.booleans(),
+    zone_shift=st.sampled_from([-1, 0, 1]),
+)
+def test_the_stored_silences_hold_every_reconnect_the_goals_read(day, back, months, first, zone_shift):
+    """goals.selectors reads reconnects from contacts.gaps: silences of at least
+    MIN_SILENCE_DAYS stored, those of at least 28 × months − 1 read. Every reconnect
+    must be among them, at any setting; for a first talk the silence is stored from the
+    UTC date the contact was added, a day off its local date at most."""
+    before = day - timedelta(days=back)
+    local_added = before + timedelta(days=zone_shift)
+    reconnect = rules.is_reconnect(
+        day=day, previous_on=None if first else before, added_on=local_added, dormant_months=months
+    )
+    if reconnect:
+        assert back >= 28 * months - 1 >= MIN_SILENCE_DAYS
 
 
 def _results(outcomes: list[Outcome]) -> list[PeriodResult]:
