@@ -429,6 +429,14 @@ class Interaction(models.Model):
             # Goals count interactions of a kind by day (goals.selectors): the index
             # covers the query, so a year of coffees is read without the rows.
             models.Index(fields=["owner", "kind", "occurred_on"], name="interaction_owner_kind_idx"),
+            # The insights' give and take over 90 days (insights.selectors._reciprocity):
+            # covering, and partial, as most interactions are no exchange (every "Connected
+            # on LinkedIn" one: an import writes no entry).
+            models.Index(
+                fields=["owner", "occurred_on", "exchange"],
+                name="interaction_exchange_idx",
+                condition=Q(exchange__isnull=False),
+            ),
             # Partial: most interactions have no follow-up (every "Connected on LinkedIn" one).
             models.Index(
                 fields=["owner", "follow_up_on"],
