@@ -144,6 +144,21 @@ class PeriodResult:
     outcome: Outcome
     current: bool
 
+    @property
+    def start_text(self) -> str:
+        return day_text(self.start)
+
+    @property
+    def span_text(self) -> str:
+        """ "3 Nov 2026–9 Nov 2026": a history cell's title (made here, not by the
+        template's date filter: a year of weekly cells is hundreds of them)."""
+        return f"{day_text(self.start)}–{day_text(self.end)}"
+
+
+def day_text(day: date) -> str:
+    """ "3 Nov 2026" (the template filter's 'j M Y')."""
+    return f"{day.day} {day:%b %Y}"
+
 
 def period_target(*, target: int, per_event: bool, events: int) -> int:
     """The target of one period: `target`, or `target` per event for a per-event goal."""

@@ -203,3 +203,10 @@ def test_period_results_sum_days_into_periods():
         (date(2026, 11, 1), 5, Outcome.MET),
     ]
     assert results[-1].current and not results[0].current
+
+
+@given(day=st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
+def test_day_text_is_the_template_filters_day(day):
+    from django.utils.dateformat import format as date_format
+
+    assert rules.day_text(day) == date_format(day, "j M Y")

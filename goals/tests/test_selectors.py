@@ -465,3 +465,44 @@ def test_new_people_at_events_equal_the_plain_definition_on_both_reads(db, tz, a
     ]
     dashboard = progress_of(owner, history=False)[goal.pk]
     assert dashboard.current.count == by_period.get(dashboard.current.start, 0)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tz=st.sampled_from(["UTC", "Europe/Paris", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Kiritimati"]),
+    added=st.lists(
+        st.tuples(st.datetimes(datetime(2025, 10, 1), datetime(2026, 11, 27, 23, 59)), st.booleans()),
+        max_size=8,
+    ),
+    lengths=st.lists(st.sampled_from(["week", "month", "quarter"]), min_size=1, max_size=3, unique=True),
+)
+def test_new_people_equal_the_plain_definition_for_goals_of_any_lengths(db, tz, added, lengths):
+    """Contacts added by hand, counted on their local day, each goal's periods summing
+    them: whatever mix of period lengths shares the one read, history and dashboard."""
+    owner = make_user(f"gen{next(_users)}", tz=tz)
+    goals = [
+        make_goal(
+            owner=owner, measure="new_contacts", kind="", target=1, period=length, created_on=date(2020, 1, 1)
+        )
+        for length in lengths
+    ]
+    for moment, imported in added:
+        make_contact(
+            owner=owner,
+            created_at=moment.replace(tzinfo=UTC),
+            first_check_in_on=date(2027, 1, 1) if imported else None,
+        )
+    zone = ZoneInfo(tz)
+    plain: dict[date, int] = {}
+    for moment, imported in added:
+        day = rules.local_day(moment.replace(tzinfo=UTC), zone)
+        if not imported and day <= TODAY:
+            plain[day] = plain.get(day, 0) + 1
+    page, dashboard = progress_of(owner), progress_of(owner, history=False)
+    for goal in goals:
+        by_period = rules.by_period(plain, goal.period)
+        shown = page[goal.pk]
+        assert [(r.start, r.count) for r in [*shown.history, shown.current]] == [
+            (r.start, by_period.get(r.start, 0)) for r in [*shown.history, shown.current]
+        ]
+        assert dashboard[goal.pk].current.count == by_period.get(dashboard[goal.pk].current.start, 0)
