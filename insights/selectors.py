@@ -16,17 +16,14 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    F,
     IntegerField,
-    Max,
     Q,
-    Sum,
     Value,
     When,
-    Window,
 )
 from django.urls import reverse
 
@@ -343,43 +340,8 @@ def _help(owner: User, today: date, since: date) -> tuple[list[dict], int]:
     (asked − gave), then the longest waiting. The database sorts the debts the same way, so
     reading the first HELP_LIMIT of them is enough, and counts them all in the same pass
     (COUNT(*) OVER (), after the GROUP BY), with how many of them have an open offer too."""
-    asked = Q(interaction__exchange=Exchange.ASKED)
-    gave = Q(interaction__exchange=Exchange.GAVE)
     open_offers = Offer.objects.filter(owner=owner, given_on__isnull=True, contact__archived=False)
-    debts = list(
-        InteractionContact.objects.filter(
-            interaction__owner=owner,
-            interaction__occurred_on__gte=since,
-            interaction__occurred_on__lte=today,
-            interaction__exchange__in=[Exchange.ASKED, Exchange.GAVE],
-            contact__archived=False,
-        )
-        .values("contact_id", "contact__first_name", "contact__last_name", "contact__last_interaction_on")
-        .annotate(
-            asked=Count("id", filter=asked),
-            gave=Count("id", filter=gave),
-            last_asked_on=Max("interaction__occurred_on", filter=asked),
-        )
-        # Not heard from you since: no interaction dated after the last one where they helped.
-        .filter(Q(asked__gt=F("gave")) | Q(last_asked_on__gte=F("contact__last_interaction_on")))
-        .annotate(
-            unthanked=Case(
-                When(last_asked_on__gte=F("contact__last_interaction_on"), then=Value(0)),
-                default=Value(1),
-            ),
-            balance=F("asked") - F("gave"),
-            total=Window(Count("*")),
-            with_offer=Window(
-                Sum(
-                    Case(
-                        When(contact_id__in=open_offers.values("contact_id"), then=Value(1)),
-                        default=Value(0),
-                    )
-                )
-            ),
-        )
-        .order_by("unthanked", "-balance", "last_asked_on", "contact_id")[:HELP_LIMIT]
-    )
+    debts = _debts(owner, since=since, today=today)
     total_in_debt = debts[0]["total"] if debts else 0
     in_debt_with_offer = debts[0]["with_offer"] if debts else 0
     offers = list(
@@ -429,6 +391,73 @@ def _help(owner: User, today: date, since: date) -> tuple[list[dict], int]:
     for entry in ranked:
         del entry["_rank"]
     return ranked[:HELP_LIMIT], total_in_debt + offer_people - in_debt_with_offer
+
+
+def _debts(owner: User, *, since: date, today: date) -> list[dict]:
+    """The first HELP_LIMIT people in debt (`_help`), each with `total` and `with_offer`:
+    how many are in debt in all, and how many of those have an open offer.
+
+    Raw SQL, to aggregate before joining: the window's exchanges are counted per person
+    from two covering indexes (the partial (owner, occurred_on, exchange) one and the
+    people's (interaction, contact) one), and only then is each person's row read, once,
+    for the name and the last interaction; the ORM's GROUP BY would join every exchange
+    to its person's row first (three times the time on 10,000 interactions).
+    """
+    ops = connection.ops
+    interaction, through, contact, offer = (
+        ops.quote_name(model._meta.db_table) for model in (Interaction, InteractionContact, Contact, Offer)
+    )
+    sql = f"""
+        WITH agg AS (
+            SELECT t.contact_id AS contact_id,
+                   SUM(CASE WHEN i.exchange = %s THEN 1 ELSE 0 END) AS asked,
+                   SUM(CASE WHEN i.exchange = %s THEN 1 ELSE 0 END) AS gave,
+                   MAX(CASE WHEN i.exchange = %s THEN i.occurred_on END) AS last_asked
+            FROM {interaction} i JOIN {through} t ON t.interaction_id = i.id
+            WHERE i.owner_id = %s AND i.occurred_on >= %s AND i.occurred_on <= %s AND i.exchange IN (%s, %s)
+            GROUP BY t.contact_id
+        ), debts AS (
+            SELECT agg.contact_id, c.first_name, c.last_name, agg.asked, agg.gave, agg.last_asked,
+                   CASE WHEN agg.last_asked >= c.last_interaction_on THEN 0 ELSE 1 END AS unthanked
+            FROM agg JOIN {contact} c ON c.id = agg.contact_id
+            WHERE NOT c.archived AND (agg.asked > agg.gave OR agg.last_asked >= c.last_interaction_on)
+        )
+        SELECT contact_id, first_name, last_name, asked, gave, last_asked, unthanked,
+               COUNT(*) OVER () AS total,
+               SUM(CASE WHEN contact_id IN (
+                   SELECT o.contact_id FROM {offer} o WHERE o.owner_id = %s AND o.given_on IS NULL
+               ) THEN 1 ELSE 0 END) OVER () AS with_offer
+        FROM debts
+        ORDER BY unthanked, asked - gave DESC, last_asked, contact_id
+        LIMIT %s
+    """
+    asked, gave = Exchange.ASKED.value, Exchange.GAVE.value
+    day = ops.adapt_datefield_value
+    params = [asked, gave, asked, owner.pk, day(since), day(today), asked, gave, owner.pk, HELP_LIMIT]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        {
+            "contact_id": contact_id,
+            "contact__first_name": first,
+            "contact__last_name": last,
+            "asked": n_asked,
+            "gave": n_gave,
+            "last_asked_on": _as_date(last_asked),
+            "unthanked": unthanked,
+            "total": total,
+            "with_offer": with_offer,
+        }
+        for contact_id, first, last, n_asked, n_gave, last_asked, unthanked, total, with_offer in rows
+    ]
+
+
+def _as_date(value) -> date | None:
+    """A raw-SQL date: text on SQLite, a date on PostgreSQL."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _times(n: int) -> str:
