@@ -10,7 +10,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("crm", "contacts", "reminders", "digests", "insights", "goals", "messaging", "sources")
 # Pure rules: dates and strings in, dates and strings out (STYLE.md, "Where code lives").
-PURE_RULES = ("reminders/rules.py", "digests/rules.py")
+PURE_RULES = (
+    "reminders/rules.py",
+    "reminders/ranking.py",
+    "reminders/warmth.py",
+    "digests/rules.py",
+    "goals/rules.py",
+    "insights/rules.py",
+    "messaging/rules.py",
+    "sources/mailrules.py",
+)
 
 
 def _modules() -> dict[str, Path]:
