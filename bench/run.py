@@ -6,7 +6,7 @@ its own (Django is set up once per process), and prints one Markdown table with 
 column per database, written to var/bench.md as well.
 
 - SQLite: a fresh file, `var/bench.sqlite3` (or `BENCH_DB`).
-- PostgreSQL: a fresh database `keepwarm_bench` on `BENCH_POSTGRES_URL`
+- PostgreSQL: a fresh database `keepwarm_bench` (or `BENCH_POSTGRES_DB`) on `BENCH_POSTGRES_URL`
   (default postgres://postgres@127.0.0.1:5432/postgres, the server of this machine).
   When no server answers, its column says so.
 - The areas in PERSISTENT (the 1,000,000-contact deployment) run on a database of their
@@ -80,7 +80,7 @@ def _database_env(db: str, *, persistent: bool) -> dict[str, str]:
         return env
     import psycopg
 
-    name = "keepwarm_bench_scale" if persistent else "keepwarm_bench"
+    name = "keepwarm_bench_scale" if persistent else os.environ.get("BENCH_POSTGRES_DB", "keepwarm_bench")
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and not persistent:
