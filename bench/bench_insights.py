@@ -9,7 +9,7 @@ Measures with Django's test Client (force_login, the whole request cycle) the me
 wall time of RUNS requests after 2 warm-ups and the SQL query count, of the JSON and of
 the page (which renders the same numbers as tables). The query count is the same at
 any size (insights/tests/test_selectors.py pins it at two sizes). On PostgreSQL the
-tables are ANALYZEd after the bulk load, as autovacuum would.
+tables are VACUUM ANALYZEd after the bulk load, as autovacuum would (bench_contacts.settle).
 """
 
 import os
@@ -17,12 +17,11 @@ import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from .bench_contacts import _measure
+from .bench_contacts import _measure, settle
 
 CONTACTS = 10_000
 INTERACTIONS = 100_000
@@ -63,9 +62,7 @@ def run() -> list[dict]:
     hosts.enable()
     try:
         user, seed_seconds = _seed()
-        if connection.vendor == "postgresql":  # as autovacuum would after the bulk load (bench_compose too)
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        settle()
         from contacts.models import Contact, Interaction
 
         n_contacts = Contact.objects.filter(owner=user).count()
