@@ -70,16 +70,16 @@ def gaps_refresh(contacts: dict[int, tuple[int, datetime]], *, where: Q | None =
         if contact_id in contacts:
             days[contact_id].append(day)
     wanted = {
-        (contact_id, day, previous, silence)
+        (contact_id, day, previous, silence, None if previous else contacts[contact_id][1])
         for contact_id, its_days in days.items()
         for day, previous, silence in silences(its_days, added_on=added_day(contacts[contact_id][1]))
     }
     stored = {
-        (contact_id, day, previous, silence): pk
-        for pk, contact_id, day, previous, silence in InteractionGap.objects.filter(where).values_list(
-            "pk", "contact_id", "day", "previous_on", "silence_days"
+        row[1:]: row[0]
+        for row in InteractionGap.objects.filter(where).values_list(
+            "pk", "contact_id", "day", "previous_on", "silence_days", "added_at"
         )
-        if contact_id in contacts
+        if row[1] in contacts
     }
     stale = [pk for key, pk in stored.items() if key not in wanted]
     new = sorted((key for key in wanted if key not in stored), key=lambda key: (key[0], key[1]))
@@ -96,8 +96,9 @@ def gaps_refresh(contacts: dict[int, tuple[int, datetime]], *, where: Q | None =
                     day=day,
                     previous_on=previous,
                     silence_days=silence,
+                    added_at=added_at,
                 )
-                for contact_id, day, previous, silence in new
+                for contact_id, day, previous, silence, added_at in new
             ],
             batch_size=2000,
             ignore_conflicts=True,  # a concurrent refresh of the same contact wrote it already

@@ -559,6 +559,9 @@ class InteractionGap(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     previous_on = models.DateField(null=True, blank=True)  # None: the first talk
+    # A first talk's: when the contact was added (its `created_at`), so the goals decide it
+    # in the owner's local days without reading the contact.
+    added_at = models.DateTimeField(null=True, blank=True)
     # Days since `previous_on`, or since the UTC date the contact was added.
     silence_days = models.PositiveIntegerField()
 

@@ -187,7 +187,7 @@ class _Tallies:
                 owner=self.owner, kind__in=sorted(kinds), occurred_on__gte=since, occurred_on__lte=self.today
             )
             .values_list("kind", "occurred_on")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
             .order_by()
         )
         found: dict[str, dict[date, int]] = {kind: {} for kind in kinds}
@@ -265,16 +265,17 @@ class _Tallies:
             InteractionGap.objects.filter(
                 owner=self.owner, day__gte=since, day__lte=self.today, silence_days__gte=28 * months - 1
             )
-            .values_list("day", "previous_on", "contact__created_at")
+            .values_list("day", "previous_on", "added_at")
             .order_by()
         )
         return rules.add_by_day(
             (day, 1)
-            for day, previous_on, created_at in rows
+            for day, previous_on, added_at in rows
             if rules.is_reconnect(
                 day=day,
                 previous_on=previous_on,
-                added_on=rules.local_day(created_at, self.zone),
+                # Only a first talk has (and needs) the time the contact was added.
+                added_on=rules.local_day(added_at, self.zone) if previous_on is None else previous_on,
                 dormant_months=months,
             )
         )

@@ -289,7 +289,7 @@ def _weeks(owner: User, today: date) -> list[dict]:
     for day, n in (
         Interaction.objects.filter(owner=owner, occurred_on__gte=first, occurred_on__lte=today)
         .values("occurred_on")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
         .values_list("occurred_on", "n")
     ):
@@ -309,7 +309,7 @@ def _reciprocity(owner: User, today: date) -> dict:
         row["exchange"]: row["n"]
         for row in Interaction.objects.filter(window, owner=owner, exchange__isnull=False)
         .values("exchange")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     }
     gave, asked, mutual = (totals.get(kind, 0) for kind in (Exchange.GAVE, Exchange.ASKED, Exchange.MUTUAL))

@@ -39,7 +39,14 @@ def backfill(apps, schema_editor):
         ):
             days[contact_id].append(day)
         InteractionGap.objects.bulk_create(
-            InteractionGap(owner_id=owner_id, contact_id=pk, day=day, previous_on=previous, silence_days=silence)
+            InteractionGap(
+                owner_id=owner_id,
+                contact_id=pk,
+                day=day,
+                previous_on=previous,
+                silence_days=silence,
+                added_at=created_at if previous is None else None,
+            )
             for pk, owner_id, created_at in chunk
             for day, previous, silence in silences(days[pk], added_on=added_day(created_at))
         )
@@ -64,6 +71,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('day', models.DateField()),
                 ('previous_on', models.DateField(blank=True, null=True)),
+                ('added_at', models.DateTimeField(blank=True, null=True)),
                 ('silence_days', models.PositiveIntegerField()),
                 ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.contact')),
                 ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),

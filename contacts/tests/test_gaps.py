@@ -24,7 +24,7 @@ ADDED = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 def stored(owner) -> set[tuple]:
     return set(
         InteractionGap.objects.filter(owner=owner).values_list(
-            "contact_id", "day", "previous_on", "silence_days"
+            "contact_id", "day", "previous_on", "silence_days", "added_at"
         )
     )
 
@@ -35,7 +35,7 @@ def plain(owner) -> set[tuple]:
     for contact in Contact.objects.filter(owner=owner):
         days = [i.occurred_on for i in contact.interactions.all()]
         for day, previous, silence in gaps.silences(days, added_on=contact.created_at.astimezone(UTC).date()):
-            found.add((contact.pk, day, previous, silence))
+            found.add((contact.pk, day, previous, silence, contact.created_at if previous is None else None))
     return found
 
 
@@ -100,7 +100,7 @@ def test_deleting_a_contact_deletes_its_silences(alice):
     services.interaction_create(
         owner=alice, contact_ids=[ada.pk], occurred_on=date(2025, 1, 1), today=TODAY, kind="call"
     )
-    assert stored(alice) == {(ada.pk, date(2025, 1, 1), None, 306)}
+    assert stored(alice) == {(ada.pk, date(2025, 1, 1), None, 306, ADDED)}
     ada.delete()
     assert not InteractionGap.objects.exists()
 
@@ -146,7 +146,9 @@ def test_the_migration_fills_in_first_talks_and_silences_of_existing_contacts():
         "Ada": date(2024, 3, 2),
         "Bob": date(2024, 9, 1),
     }
-    assert set(InteractionGap.objects.values_list("contact_id", "day", "previous_on", "silence_days")) == {
-        (ada.pk, date(2024, 9, 1), date(2024, 3, 2), 183),
-        (bob.pk, date(2024, 9, 1), None, 184),
+    assert set(
+        InteractionGap.objects.values_list("contact_id", "day", "previous_on", "silence_days", "added_at")
+    ) == {
+        (ada.pk, date(2024, 9, 1), date(2024, 3, 2), 183, None),
+        (bob.pk, date(2024, 9, 1), None, 184, ADDED),
     }
