@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0016_interaction_gaps'),
+        ('contacts', '0017_interaction_gaps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
