@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from itertools import pairwise
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from crm.models import DORMANT_MONTHS_MIN
@@ -88,18 +88,34 @@ def gaps_refresh(contacts: dict[int, tuple[int, datetime]], *, where: Q | None =
     with transaction.atomic():
         if stale:
             InteractionGap.objects.filter(pk__in=stale).delete()
-        InteractionGap.objects.bulk_create(
+        _insert(
             [
-                InteractionGap(
-                    owner_id=contacts[contact_id][0],
-                    contact_id=contact_id,
-                    day=day,
-                    previous_on=previous,
-                    silence_days=silence,
-                    added_at=added_at,
-                )
+                (contacts[contact_id][0], contact_id, day, previous, silence, added_at)
                 for contact_id, day, previous, silence, added_at in new
+            ]
+        )
+
+
+def _insert(rows: list[tuple]) -> None:
+    """Insert (owner id, contact id, day, previous day, silence, added at) rows: one
+    executemany of a plain INSERT, not model instances (bulk_create spent 15 of 18 s
+    building and compiling 122,000 of them); a row a concurrent refresh of the same
+    contact wrote already is skipped."""
+    if not rows:
+        return
+    ops = connection.ops
+    table = ops.quote_name(InteractionGap._meta.db_table)
+    columns = "owner_id, contact_id, day, previous_on, silence_days, added_at"
+    if connection.vendor == "sqlite":
+        sql = f"INSERT OR IGNORE INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)"
+    else:
+        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+    day, moment = ops.adapt_datefield_value, ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (owner_id, contact_id, day(on), day(previous), silence, moment(added_at))
+                for owner_id, contact_id, on, previous, silence, added_at in rows
             ],
-            batch_size=2000,
-            ignore_conflicts=True,  # a concurrent refresh of the same contact wrote it already
         )
