@@ -479,14 +479,17 @@ def _rows_for(ids: list[int]) -> list[dict]:
     return list(rows)
 
 
-def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -> None:
+def contacts_schedule_refresh(
+    *, contact_ids: Iterable[int], now: datetime | None = None, silences: bool = True
+) -> None:
     """Recompute the schedule columns (`SCHEDULE_COLUMNS`: last interaction, next check-in,
-    warmth, reconnect rank) of these contacts.
+    warmth, reconnect rank) of these contacts, and their stored silences (contacts.gaps).
 
     Call after creating, editing or deleting interactions, after a contact's tie
     strength, cadence or tags change, and after bulk imports. Set-based: per chunk
     of CHUNK_SIZE contacts one read, a few aggregates and a bulk update of the rows
-    that changed.
+    that changed. `silences=False` when neither the interactions nor the creation
+    times can have changed (a user's cadence defaults): the silences' read is skipped.
     """
     ids = sorted(set(contact_ids))
     now = now or timezone.now()
@@ -500,10 +503,11 @@ def contacts_schedule_refresh(*, contact_ids: Iterable[int], now: datetime | Non
         if not rows:
             continue
         _refresh_rows(rows, clocks)
-        gaps.gaps_refresh(
-            {row["id"]: (row["owner_id"], row["created_at"]) for row in rows},
-            where=_ids_q("contact_id", chunk_ids),
-        )
+        if silences:
+            gaps.gaps_refresh(
+                {row["id"]: (row["owner_id"], row["created_at"]) for row in rows},
+                where=_ids_q("contact_id", chunk_ids),
+            )
 
 
 def _refresh_rows(rows: list[dict], clocks: dict[int, OwnerClock]) -> None:
@@ -570,7 +574,7 @@ def scores_refresh(
 def owner_schedule_refresh(*, owner_id: int) -> None:
     """Refresh every contact of one user (after their cadence defaults or past companies changed)."""
     contacts_schedule_refresh(
-        contact_ids=Contact.objects.filter(owner_id=owner_id).values_list("pk", flat=True)
+        contact_ids=Contact.objects.filter(owner_id=owner_id).values_list("pk", flat=True), silences=False
     )
 
 

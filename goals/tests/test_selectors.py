@@ -16,7 +16,7 @@ from contacts.tests.factories import make_contact, make_interaction, make_user
 from goals import rules, selectors
 from goals.rules import Outcome
 from goals.tests.factories import make_goal
-from reminders.services import owner_schedule_refresh
+from reminders.services import contacts_schedule_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ OLD = datetime(2020, 1, 1, tzinfo=UTC)
 def settle(owner) -> None:
     """What the interaction services do after every write (the factories do not): the
     contacts' first interaction and stored silences (contacts.gaps) follow their interactions."""
-    owner_schedule_refresh(owner_id=owner.pk)
+    contacts_schedule_refresh(contact_ids=Contact.objects.filter(owner=owner).values_list("pk", flat=True))
 
 
 def progress_of(owner, today=TODAY, history=True):
