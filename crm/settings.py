@@ -184,6 +184,11 @@ else:
                     "PRAGMA synchronous=NORMAL;"
                     "PRAGMA busy_timeout=20000;"
                     "PRAGMA foreign_keys=ON;"
+                    # A 32 MiB page cache instead of SQLite's 2 MiB: a page that reads a
+                    # 10,000-contact account several times (insights, goals) keeps its pages
+                    # between queries (insights 124 -> 100 ms). Per connection, freed when
+                    # the request's connection closes (CONN_MAX_AGE 0).
+                    "PRAGMA cache_size=-32768;"
                 ),
             },
             "TEST": {"NAME": env_str("SQLITE_TEST_PATH") or None},
