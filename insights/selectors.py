@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import (
     Case,
+    CharField,
     Count,
     IntegerField,
     Q,
@@ -70,8 +71,8 @@ def _rows(choices, counts: dict[str, int], total: int) -> list[dict]:
 
 def _contact_counts(owner: User, today: date) -> dict:
     """The figures that count contacts by their own columns, in two queries: the active
-    contacts grouped by (tie strength, relationship, network), each group with a
-    conditional COUNT of its strong ties per warmth band (reminders.warmth.BANDS); and
+    contacts grouped by (tie strength, relationship, network, and a strong tie's warmth
+    band, reminders.warmth.BANDS); and
     every contact added in each of the last MONTHS calendar months, one conditional
     COUNT per month between local midnights in the owner's time zone (no conversion per
     row; the (owner, created_at) index reads only the last months). Two queries, not
@@ -87,23 +88,28 @@ def _contact_counts(owner: User, today: date) -> dict:
     kinds: dict[str, int] = defaultdict(int)
     networks: dict[str, int] = defaultdict(int)
     warmth: dict[str, int] = defaultdict(int)
+    # Each strong tie's warmth band as a group key (one CASE a row), not a conditional
+    # COUNT per band (every one evaluated on every row).
+    band = Case(
+        *(
+            When(strong & Q(warmth__gte=low, warmth__lte=high), then=Value(name))
+            for name, (low, high) in bands
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
     for row in (
         Contact.objects.filter(owner=owner, archived=False)
-        .values("tie_strength", "relationship", "network")
-        .annotate(
-            n=Count("id"),
-            **{
-                name: Count("id", filter=strong & Q(warmth__gte=low, warmth__lte=high))
-                for name, (low, high) in bands
-            },
-        )
+        .annotate(band=band)
+        .values("tie_strength", "relationship", "network", "band")
+        .annotate(n=Count("id"))
         .order_by()
     ):
         strength[row["tie_strength"]] += row["n"]
         kinds[row["relationship"]] += row["n"]
         networks[row["network"]] += row["n"]
-        for name, _range in bands:
-            warmth[name] += row[name]
+        if row["band"]:
+            warmth[row["band"]] += row["n"]
     added = Contact.objects.filter(
         owner=owner, created_at__gte=bounds[0], created_at__lt=bounds[-1]
     ).aggregate(
