@@ -82,6 +82,12 @@ def decode_bytes(data: bytes, *, max_bytes: int | None = None) -> str:
         except UnicodeDecodeError:
             # cp1252 leaves five bytes undefined; replace them rather than fail.
             text = data.decode("cp1252", errors="replace")
+    return text_checked(text)
+
+
+def text_checked(text: str) -> str:
+    """`text` without a leading BOM; ImportFormatError when it is empty or binary (a NUL,
+    mostly control characters). What every import reads, decoded here or handed over as text."""
     text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise ImportFormatError("This looks like a binary file, not a contacts export (CSV, vCard or JSON).")

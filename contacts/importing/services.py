@@ -33,7 +33,7 @@ from reminders import services as reminder_services
 
 from . import backup
 from .decide import Decider
-from .decoding import decode_bytes, read_limited
+from .decoding import decode_bytes, read_limited, text_checked
 from .detect import CSV_FORMATS, FORMATS, detect_format
 from .errors import ImportFormatError, RowError
 from .fastinsert import DriverValues, IdPool, import_cache
@@ -149,8 +149,8 @@ def import_run(
     written). Unreadable rows are reported with their row number and skipped.
     With dry_run everything runs and is rolled back: the counts are exact.
     """
-    if text is None:
-        text = import_read_text(data=data, file=file)
+    # Text handed over is checked as decoded text is (a NUL would reach PostgreSQL's COPY).
+    text = import_read_text(data=data, file=file) if text is None else text_checked(text)
     fmt = import_resolve_format(text=text, fmt=fmt, filename=filename)
     report = ImportReport(format=fmt, dry_run=dry_run)
     today = today or timezone.localdate()

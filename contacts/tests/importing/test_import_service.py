@@ -445,3 +445,13 @@ def test_rows_already_there_are_listed_by_name(alice):
     assert report.skipped == 3
     assert [item["name"] for item in report.unchanged] == ["P0 Q0", "P1 Q1", "P2 Q2"]
     assert [item["row"] for item in report.unchanged] == [5, 6, 7]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_text_handed_over_with_a_nul_is_refused_like_a_binary_file(alice, dry_run):
+    """Text given to import_run directly (not bytes to decode) gets the decoder's checks:
+    a NUL would otherwise reach PostgreSQL's COPY and fail there."""
+    text = "First Name,Last Name,Email Address\nAda\x00,Lovelace,ada@example.org\n"
+    with pytest.raises(ImportFormatError, match="binary file"):
+        import_run(owner=alice, text=text, fmt="csv", dry_run=dry_run, today=TODAY)
+    assert not Contact.objects.filter(owner=alice).exists()
