@@ -328,6 +328,17 @@ def test_a_goal_dated_after_today_shows_its_current_period(alice):
     assert p.current.start == date(2026, 11, 1) and p.history == [] and p.streak == 0
 
 
+def assert_counts_by_period(owner, goal, by_period: dict[date, int]) -> None:
+    """The page's periods (history and current) and the dashboard's current one count
+    exactly `by_period` ({period start: count}, the plain definition)."""
+    page = progress_of(owner)[goal.pk]
+    assert [(r.start, r.count) for r in [*page.history, page.current]] == [
+        (r.start, by_period.get(r.start, 0)) for r in [*page.history, page.current]
+    ]
+    dashboard = progress_of(owner, history=False)[goal.pk]
+    assert dashboard.current.count == by_period.get(dashboard.current.start, 0)
+
+
 def _plain_reconnects(owner, *, today: date) -> dict[date, int]:
     """Reconnects by day by the plain definition: every (contact, day) up to today, its
     previous day among all the contact's interactions, goals.rules.is_reconnect."""
@@ -396,12 +407,7 @@ def test_reconnect_counts_equal_the_plain_definition_on_both_reads(db, months, t
             later = day + relativedelta(months=months) + timedelta(days=again)
             make_interaction(contact=first, occurred_on=later)
     plain = rules.by_period(_plain_reconnects(owner, today=TODAY), period)
-    page = progress_of(owner)[goal.pk]
-    assert [(r.start, r.count) for r in [*page.history, page.current]] == [
-        (r.start, plain.get(r.start, 0)) for r in [*page.history, page.current]
-    ]
-    dashboard = progress_of(owner, history=False)[goal.pk]
-    assert dashboard.current.count == plain.get(dashboard.current.start, 0)
+    assert_counts_by_period(owner, goal, plain)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -459,12 +465,7 @@ def test_new_people_at_events_equal_the_plain_definition_on_both_reads(db, tz, a
         ):
             plain[first] = plain.get(first, 0) + 1
     by_period = rules.by_period(plain, period)
-    page = progress_of(owner)[goal.pk]
-    assert [(r.start, r.count) for r in [*page.history, page.current]] == [
-        (r.start, by_period.get(r.start, 0)) for r in [*page.history, page.current]
-    ]
-    dashboard = progress_of(owner, history=False)[goal.pk]
-    assert dashboard.current.count == by_period.get(dashboard.current.start, 0)
+    assert_counts_by_period(owner, goal, by_period)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -498,11 +499,5 @@ def test_new_people_equal_the_plain_definition_for_goals_of_any_lengths(db, tz, 
         day = rules.local_day(moment.replace(tzinfo=UTC), zone)
         if not imported and day <= TODAY:
             plain[day] = plain.get(day, 0) + 1
-    page, dashboard = progress_of(owner), progress_of(owner, history=False)
     for goal in goals:
-        by_period = rules.by_period(plain, goal.period)
-        shown = page[goal.pk]
-        assert [(r.start, r.count) for r in [*shown.history, shown.current]] == [
-            (r.start, by_period.get(r.start, 0)) for r in [*shown.history, shown.current]
-        ]
-        assert dashboard[goal.pk].current.count == by_period.get(dashboard[goal.pk].current.start, 0)
+        assert_counts_by_period(owner, goal, rules.by_period(plain, goal.period))
