@@ -160,9 +160,12 @@ class Contact(models.Model):
     # the interaction services (never by a signal).
     last_interaction_on = models.DateField(null=True, blank=True, editable=False)
     # The first interaction's day (a "Connected on" included), written with the last: the
-    # goals read who was first met at an event and who was talked to for the first time
-    # long after being added (goals.selectors) from it, not from every interaction.
+    # goals read who was talked to for the first time long after being added
+    # (goals.selectors) from it, not from every interaction.
     first_interaction_on = models.DateField(null=True, blank=True, editable=False)
+    # That day again when one of its interactions is an event (the person was first met at
+    # an event), else null: "new people met at events" reads these few through their index.
+    met_at_event_on = models.DateField(null=True, blank=True, editable=False)
     # The last interaction that was a conversation: a LinkedIn "Connected on" is not
     # (None: never talked). What "last talked" means on every page.
     last_talked_on = models.DateField(null=True, blank=True, editable=False)
@@ -213,6 +216,11 @@ class Contact(models.Model):
             models.Index(fields=["owner", "company"], name="contact_company_idx"),
             models.Index(fields=["owner", "last_interaction_on"], name="contact_last_seen_idx"),
             models.Index(fields=["owner", "created_at"], name="contact_created_idx"),
+            models.Index(
+                fields=["owner", "met_at_event_on"],
+                name="contact_met_at_event_idx",
+                condition=Q(met_at_event_on__isnull=False),
+            ),
             models.Index(fields=["owner", "warmth"], name="contact_warmth_idx"),
             models.Index(fields=["owner", "reconnect_score"], name="contact_reconnect_idx"),
             models.Index(fields=["owner", "scores_on"], name="contact_scores_on_idx"),

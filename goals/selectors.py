@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Contact, Interaction, InteractionGap, InteractionKind
@@ -230,27 +230,16 @@ class _Tallies:
 
     def _event_newcomers(self, since: date) -> dict[date, int]:
         """New people met at events by event day: added contacts whose first interaction
-        (`Contact.first_interaction_on`) is an event in the period, added no earlier than
-        NEW_AT_EVENT_LEAD before it (an attendee list typed in the week before counts;
-        someone added years ago is not new). Read from the period's event interactions
-        (the (owner, kind, occurred_on) index) and their people, once per person."""
-        rows = (
-            Interaction.contacts.through.objects.filter(
-                interaction__owner=self.owner,
-                interaction__kind=InteractionKind.EVENT,
-                interaction__occurred_on__gte=since,
-                interaction__occurred_on__lte=self.today,
-                contact__first_interaction_on=F("interaction__occurred_on"),
-                contact__first_check_in_on__isnull=True,
-                contact__created_at__gte=self._local_midnight(since - NEW_AT_EVENT_LEAD),
-            )
-            .values_list("contact_id", "contact__first_interaction_on", "contact__created_at")
-            .distinct()
-            .order_by()
+        day holds an event (`Contact.met_at_event_on`, kept with the first interaction)
+        in the period, added no earlier than NEW_AT_EVENT_LEAD before it (an attendee
+        list typed in the week before counts; someone added years ago is not new). The
+        few such contacts are read through their partial index."""
+        rows = self._added(since - NEW_AT_EVENT_LEAD).filter(
+            met_at_event_on__gte=since, met_at_event_on__lte=self.today
         )
         return rules.add_by_day(
             (day, 1)
-            for _contact_id, day, added_at in rows
+            for day, added_at in rows.values_list("met_at_event_on", "created_at").order_by()
             if rules.local_day(added_at, self.zone) >= day - NEW_AT_EVENT_LEAD
         )
 

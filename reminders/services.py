@@ -77,6 +77,7 @@ _CONTACT_FIELDS = (
     "scores_on",
     "check_in_due_on",
     "first_interaction_on",
+    "met_at_event_on",
 )
 # The denormalised columns the schedule writes, in `Schedule`'s order.
 SCHEDULE_COLUMNS = (
@@ -90,6 +91,7 @@ SCHEDULE_COLUMNS = (
     "scores_on",
     "check_in_due_on",
     "first_interaction_on",
+    "met_at_event_on",
 )
 
 
@@ -165,6 +167,7 @@ class ContactFacts:
     introducer: str = ""
     role_companies: tuple[str, ...] = ()
     last_talked_on: date | None = None  # the last conversation (a "connected on" aside)
+    met_at_event_on: date | None = None  # the first interaction's day when it holds an event
 
 
 NO_FACTS = ContactFacts()
@@ -185,6 +188,7 @@ class Schedule(NamedTuple):
     # The check-in the job still has to raise (Contact.check_in_due_on).
     check_in_due_on: date | None = None
     first_interaction_on: date | None = None
+    met_at_event_on: date | None = None
 
 
 def _ids_q(field: str, ids: list[int]) -> Q:
@@ -220,6 +224,7 @@ def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int,
         .annotate(
             last=Max(occurred),
             first=Min(occurred),
+            first_event=Min(occurred, filter=Q(interaction__kind=InteractionKind.EVENT)),
             n12=Count("id", filter=Q(**{f"{occurred}__gte": since_12})),
             n24=Count("id", filter=Q(**{f"{occurred}__gte": since_24})),
             connected=Count("id", filter=Q(interaction__summary=CONNECTED_SUMMARY)),
@@ -234,6 +239,7 @@ def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int,
             "contact_id",
             "last",
             "first",
+            "first_event",
             "n12",
             "n24",
             "connected",
@@ -283,7 +289,7 @@ def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int,
                 role_companies=tuple(roles),
             )
             continue
-        last, first, n12, n24, connected, talked, total, gave, asked, mutual, helped = stat
+        last, first, first_event, n12, n24, connected, talked, total, gave, asked, mutual, helped = stat
         facts[pk] = ContactFacts(
             last,
             first,
@@ -299,6 +305,7 @@ def _chunk_facts(rows: list[dict], clocks: dict[int, "OwnerClock"]) -> dict[int,
             introducer,
             tuple(roles),
             talked,
+            first if first_event == first else None,
         )
     return facts
 
@@ -410,6 +417,7 @@ def contact_schedule(row: dict, clock: "OwnerClock", facts: ContactFacts, create
         clock.today,
         pending,
         facts.first_interaction_on,
+        facts.met_at_event_on,
     )
 
 

@@ -1,4 +1,5 @@
-"""Stored silences (contacts.gaps): they follow every change to a contact's interactions,
+"""Stored silences (contacts.gaps) and the day a contact was first met at an event
+(`Contact.met_at_event_on`): they follow every change to a contact's interactions,
 an import writes the rare first talk long after a contact was added, and the migration
 fills them in for existing accounts."""
 
@@ -55,8 +56,13 @@ _users = itertools.count()
 operations = st.lists(
     st.one_of(
         st.tuples(
-            st.just("log"), st.dates(date(2023, 1, 1), date(2027, 6, 1)), st.integers(0, 2), st.booleans()
+            st.just("log"),
+            st.dates(date(2023, 1, 1), date(2027, 6, 1)),
+            st.integers(0, 2),
+            st.booleans(),
+            st.sampled_from(["coffee", "event"]),
         ),
+        st.tuples(st.just("rekind"), st.integers(0, 20), st.sampled_from(["coffee", "event"])),
         st.tuples(st.just("move"), st.integers(0, 20), st.dates(date(2023, 1, 1), date(2027, 6, 1))),
         st.tuples(st.just("delete"), st.integers(0, 20)),
         st.tuples(st.just("drop"), st.integers(0, 20)),  # a person taken off an interaction
@@ -74,15 +80,15 @@ def test_the_stored_silences_follow_every_change_to_the_interactions(operations)
     for op in operations:
         logged = list(Interaction.objects.filter(owner=owner).order_by("pk"))
         if op[0] == "log":
-            _kind, day, who, with_next = op
+            _op, day, who, with_next, kind = op
             ids = {people[who].pk, people[(who + 1) % 3].pk} if with_next else {people[who].pk}
-            services.interaction_create(
-                owner=owner, contact_ids=ids, occurred_on=day, today=TODAY, kind="coffee"
-            )
+            services.interaction_create(owner=owner, contact_ids=ids, occurred_on=day, today=TODAY, kind=kind)
         elif logged and op[0] == "move":
             services.interaction_update(
                 interaction=logged[op[1] % len(logged)], fields={"occurred_on": op[2]}
             )
+        elif logged and op[0] == "rekind":
+            services.interaction_update(interaction=logged[op[1] % len(logged)], fields={"kind": op[2]})
         elif logged and op[0] == "delete":
             services.interaction_delete(interaction=logged[op[1] % len(logged)])
         elif logged and op[0] == "drop":
@@ -91,8 +97,25 @@ def test_the_stored_silences_follow_every_change_to_the_interactions(operations)
             if len(ids) > 1:
                 services.interaction_update(interaction=interaction, fields={}, contact_ids=ids[1:])
         assert stored(owner) == plain(owner)
+        assert met_at_events(owner) == plain_met_at_events(owner)
     first = {c.pk: c.first_interaction_on for c in Contact.objects.filter(owner=owner)}
     assert first == {c.pk: min((i.occurred_on for i in c.interactions.all()), default=None) for c in people}
+
+
+def met_at_events(owner) -> dict[int, date | None]:
+    return dict(Contact.objects.filter(owner=owner).values_list("pk", "met_at_event_on"))
+
+
+def plain_met_at_events(owner) -> dict[int, date | None]:
+    """Each contact's first interaction day if one of that day's interactions is an event."""
+    found = {}
+    for contact in Contact.objects.filter(owner=owner):
+        talks = list(contact.interactions.all())
+        first = min((i.occurred_on for i in talks), default=None)
+        found[contact.pk] = (
+            first if any(i.occurred_on == first and i.kind == "event" for i in talks) else None
+        )
+    return found
 
 
 def test_deleting_a_contact_deletes_its_silences(alice):
@@ -132,8 +155,12 @@ def test_the_migration_fills_in_first_talks_and_silences_of_existing_contacts():
     interaction_model = old.get_model("contacts", "Interaction")
     ada = contact_model.objects.create(owner=user, first_name="Ada", created_at=ADDED)
     bob = contact_model.objects.create(owner=user, first_name="Bob", created_at=ADDED)
-    for day, people in ((date(2024, 3, 2), [ada]), (date(2024, 9, 1), [ada, bob]), (date(2024, 9, 5), [bob])):
-        interaction = interaction_model.objects.create(owner=user, occurred_on=day, kind="call")
+    for day, people, kind in (
+        (date(2024, 3, 2), [ada], "call"),
+        (date(2024, 9, 1), [ada, bob], "event"),
+        (date(2024, 9, 5), [bob], "call"),
+    ):
+        interaction = interaction_model.objects.create(owner=user, occurred_on=day, kind=kind)
         interaction.contacts.set(people)
     contact_model.objects.filter(pk__in=[ada.pk, bob.pk]).update(last_interaction_on=date(2024, 9, 5))
 
@@ -144,6 +171,11 @@ def test_the_migration_fills_in_first_talks_and_silences_of_existing_contacts():
         Contact.objects.filter(owner_id=user.pk).values_list("first_name", "first_interaction_on")
     ) == {
         "Ada": date(2024, 3, 2),
+        "Bob": date(2024, 9, 1),
+    }
+    # Bob was first met at the event; Ada was there too, but had been called before.
+    assert dict(Contact.objects.filter(owner_id=user.pk).values_list("first_name", "met_at_event_on")) == {
+        "Ada": None,
         "Bob": date(2024, 9, 1),
     }
     assert set(
