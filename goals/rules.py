@@ -45,12 +45,14 @@ def period_start(day: date, length: str) -> date:
     Week: the Monday on or before `day`. Month: the 1st. Quarter: 1 Jan, 1 Apr,
     1 Jul or 1 Oct.
     """
-    length = PeriodLength(length)
-    if length is PeriodLength.WEEK:
+    # Compared as strings (a PeriodLength is one): a year of days is thousands of calls.
+    if length == PeriodLength.WEEK:
         return day - timedelta(days=day.weekday())
-    if length is PeriodLength.MONTH:
+    if length == PeriodLength.MONTH:
         return day.replace(day=1)
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    if length == PeriodLength.QUARTER:
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    raise ValueError(f"{length!r} is not a period length")
 
 
 def next_period_start(start: date, length: str) -> date:
