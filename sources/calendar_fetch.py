@@ -56,6 +56,7 @@ from django.utils import timezone
 from crm.models import profile_zone
 
 from .found import Counts, Meeting, owner_addresses, record_meetings
+from .mailrules import address_key
 from .models import CalendarSource, FoundEvent
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,7 @@ def _address(value: object) -> str:
     text = str(value).strip()
     if text[:7].lower() == "mailto:":
         text = text[7:]
-    return text.strip().lower()
+    return address_key(text)
 
 
 def _people(event: icalendar.Event) -> Iterator[tuple[str, str, str]]:

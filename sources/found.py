@@ -42,6 +42,7 @@ from contacts.models import ContactEmail, Interaction, InteractionKind, Interact
 from crm.models import profile_zone
 from reminders import services as reminder_services
 
+from .mailrules import address_key
 from .models import (
     CalendarSource,
     FoundEvent,
@@ -87,7 +88,7 @@ class Meeting:
     """One past occurrence of a calendar event.
 
     `recurrence_id` is '' for a single event, else the occurrence's RECURRENCE-ID
-    (its original start); `addresses` are the other people's, lowercased.
+    (its original start); `addresses` are the other people's, as keys (mailrules.address_key).
     """
 
     uid: str
@@ -124,24 +125,30 @@ def owner_today(owner: User, *, now: datetime | None = None) -> date:
 
 
 def owner_addresses(owner: User) -> set[str]:
-    """The owner's own addresses, lowercased: the account's email and the mailbox user names
-    that are addresses. Readers leave these out of `addresses` (and the calendar reader
+    """The owner's own addresses as keys (`address_key`): the account's email and the mailbox
+    user names that are addresses. Readers leave these out of `addresses` (and the calendar reader
     reads the owner's PARTSTAT from them)."""
     names = MailboxSource.objects.filter(owner=owner).values_list("username", flat=True)
-    return {a.strip().lower() for a in [owner.email, *names] if a and "@" in a}
+    return {address_key(a) for a in [owner.email, *names] if a and "@" in a}
 
 
 def address_book(owner: User, addresses: Iterable[str] | None = None) -> dict[str, list[int]]:
-    """Lowercased address → ids of the owner's active contacts with it (one query).
+    """Address key (`address_key`) → ids of the owner's active contacts with it (one query).
 
-    Without `addresses`, the whole book: cheaper than an IN list of thousands of addresses.
+    Without `addresses` (keys), the whole book: cheaper than an IN list of thousands of
+    addresses. With ASCII keys only, the database reads the stored values whose lower
+    case is one of them (a stored value is kept as typed: "Ana@Example.com"); a key
+    that is not ASCII ("josé@bücher.example") may be stored as "JOSÉ@xn--bcher-kva.example"
+    or with a combining accent, which no SQL LOWER finds, so the whole book is read then.
     """
     query = ContactEmail.objects.filter(owner=owner, contact__archived=False)
     if addresses is not None:
-        query = query.annotate(address=Lower("value")).filter(address__in=sorted(set(addresses)))
+        keys = sorted(set(addresses))
+        if all(key.isascii() for key in keys):
+            query = query.annotate(address=Lower("value")).filter(address__in=keys)
     book: dict[str, list[int]] = defaultdict(list)
     for value, contact_id in query.values_list("value", "contact_id").order_by("contact_id"):
-        book[value.strip().lower()].append(contact_id)
+        book[address_key(value)].append(contact_id)
     return book
 
 
@@ -220,7 +227,8 @@ def record_mail(*, source: MailboxSource, messages: Iterable[MailSeen], today: d
     """Log (or queue) one "email" interaction per contact per day for these messages.
 
     `messages`: MailSeen(occurred_on, addresses, key='') — the owner's local date,
-    the other people's lowercased addresses (leave out `owner_addresses(owner)`), and
+    the other people's addresses as keys (mailrules.address_key; leave out
+    `owner_addresses(owner)`), and
     an optional thread key. Call it with any number of messages, in any order, as
     often as you like: (owner, contact, day) is unique in the database, so a message
     seen again, a second message the same day, or another worker at the same time
@@ -413,7 +421,7 @@ def address_ignore(*, owner: User, email: str) -> int:
 
     The pending items left with no other address are ignored too; returns how many.
     """
-    email = email.strip().lower()
+    email = address_key(email)
     IgnoredAddress.objects.bulk_create([IgnoredAddress(owner=owner, email=email)], ignore_conflicts=True)
     ignored = ignored_addresses(owner)
     done = 0

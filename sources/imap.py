@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from .mailrules import address_key
+
 HEADER_FIELDS = ("FROM", "TO", "CC", "DATE", "MESSAGE-ID", "LIST-ID", "PRECEDENCE", "AUTO-SUBMITTED")
 FETCH_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 # UIDs per FETCH, sent as ranges ("1:2000"; a mailbox with many expunged messages has
@@ -100,7 +102,8 @@ def _fields(raw: bytes) -> dict[str, list[str]]:
 
 
 def _addresses(values: list[str]) -> list[str]:
-    """The well-formed addresses among header values, lower-cased, in order, no repeats.
+    """The well-formed addresses among header values as keys (mailrules.address_key: lower
+    case, NFC, an "xn--" domain in Unicode), in order, no repeats.
 
     A plain list ("Name <a@b>, c@d") is split here; anything else goes through
     `email.utils.getaddresses` (4x slower, and 20,000 messages are read in one run).
@@ -115,7 +118,7 @@ def _addresses(values: list[str]) -> list[str]:
                 match.group(1) if (match := _ANGLE.search(piece)) else piece for piece in value.split(",")
             ]
         for address in candidates:
-            address = address.strip().lower()
+            address = address_key(address)
             if address not in found and _ADDRESS.fullmatch(address):
                 found.append(address)
     return found

@@ -15,12 +15,15 @@ The other people of a message that counts (`other_people`):
 - received → its From only (the people merely copied on someone else's message were not
   talked to).
 The user's own addresses (the mailbox's login and the account's email) are never
-"other people". Addresses are compared lower-cased, as `sources.found.address_book`
-matches them to contacts.
+"other people". Addresses are compared by `address_key`: the app's one comparison of
+addresses (contacts.emails.email_compare_key: lower case, Unicode NFC, an "xn--" domain
+in its Unicode form), as `sources.found.address_book` matches them to contacts.
 """
 
 import re
 from collections.abc import Iterable
+
+from contacts.emails import email_compare_key
 
 LIST_PRECEDENCES = frozenset({"bulk", "list", "junk"})
 # Local parts (lower case, without separators) that nobody reads replies to.
@@ -43,8 +46,9 @@ _SEPARATORS = re.compile(r"[-_.]")
 
 
 def address_key(address: str) -> str:
-    """An address in the form it is matched to contacts in."""
-    return address.strip().lower()
+    """An address in the form it is matched to contacts in ("JOSÉ@Bücher.example",
+    "jose\u0301@xn--bcher-kva.example" → "josé@bücher.example")."""
+    return email_compare_key(address.strip())
 
 
 def own_addresses(*addresses: str) -> frozenset[str]:

@@ -15,6 +15,7 @@ from crm.querystring import safe_next
 
 from . import found, selectors, services
 from .forms import CalendarAddForm, CalendarUpdateForm, MailboxForm
+from .mailrules import address_key
 from .models import CalendarSource, FoundEvent, FoundMail, MailboxSource
 from .tasks import sources_sync_batch_task
 
@@ -129,7 +130,7 @@ def _review(request: HttpRequest, item: FoundEvent | FoundMail) -> HttpResponse:
     elif action == "ignore":
         found.found_ignore(owner=request.user, item=item)
     elif action == "always":
-        address = request.POST.get("address", "").strip().lower()
+        address = address_key(request.POST.get("address", ""))
         if address not in item.addresses:
             messages.error(request, "Choose one of this item's addresses to ignore.")
             return redirect(back)
@@ -157,7 +158,7 @@ def review_email(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def suggestion(request: HttpRequest) -> HttpResponse:
     """Add a suggested address as a contact (then edit it), or ignore it for good."""
-    email = request.POST.get("email", "").strip().lower()
+    email = address_key(request.POST.get("email", ""))
     known = {
         row["email"]
         for row in selectors.suggestions(owner=request.user, today=timezone.localdate(), limit=50)

@@ -311,3 +311,21 @@ def test_a_re_export_that_only_changes_dtstamp_is_not_parsed_again(alice, ada, f
     assert feeds.statuses("/weekly.ics") == [200, 200] and source.body_hash == before
     assert content_hash(b"SUMMARY:A\r\nDTSTAMP:1\r\n") == content_hash(b"SUMMARY:A\r\nDTSTAMP:2\r\n")
     assert content_hash(b"SUMMARY:A\r\n") != content_hash(b"SUMMARY:B\r\n")
+
+
+def test_an_attendees_international_address_is_read_as_its_key():
+    from zoneinfo import ZoneInfo
+
+    from sources.calendar_fetch import parse
+
+    body = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:u1\r\n"
+        "DTSTART:20261110T100000Z\r\nDTEND:20261110T110000Z\r\nSUMMARY:Coffee\r\n"
+        "ORGANIZER:mailto:Alice@Example.com\r\n"
+        "ATTENDEE;CN=José:MAILTO:JOSE\u0301@XN--BCHER-KVA.example\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    meetings, _ends = parse(
+        body, tz=ZoneInfo("UTC"), now=datetime(2026, 11, 20, tzinfo=UTC), mine={"alice@example.com"}
+    )
+    assert [sorted(m.addresses) for m in meetings] == [["josé@bücher.example"]]

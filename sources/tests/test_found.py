@@ -183,3 +183,54 @@ def test_mail_logs_exactly_the_distinct_past_days(days, repeats):
         assert counts.logged == len(expected) and logged == expected
     finally:
         user.delete()
+
+
+# International addresses (RFC 6531): one contact whatever form a message or a feed
+# gives the address in (case, NFC or a combining accent, an "xn--" or a Unicode domain).
+JOSE_FORMS = (
+    "JOSÉ@Bücher.Example",
+    "jose\u0301@xn--bcher-kva.example",
+    "josé@bücher.example",
+    "José@XN--BCHER-KVA.EXAMPLE",
+)
+
+
+@pytest.mark.parametrize("stored", JOSE_FORMS)
+@pytest.mark.parametrize("seen", JOSE_FORMS)
+def test_an_international_address_matches_its_contact_in_any_form(alice, stored, seen):
+    from sources import imap
+
+    jose = make_contact(owner=alice, first_name="José", emails=[stored])
+    raw = f"From: José <{seen}>\r\nTo: alice@example.com\r\nDate: Thu, 19 Nov 2026 10:00:00 +0000\r\n\r\n"
+    header = imap.parse_headers(1, raw.encode(), __import__("zoneinfo").ZoneInfo("UTC"))
+    assert header.sender == "josé@bücher.example"
+    assert record_mail(
+        source=_box(alice), messages=[_mail(header.day, header.sender)], today=TODAY
+    ) == Counts(logged=1)
+    assert [list(i.contacts.all()) for i in Interaction.objects.filter(owner=alice)] == [[jose]]
+
+
+def test_a_queued_international_address_is_logged_when_accepted(alice):
+    from sources.found import found_accept
+
+    jose = make_contact(owner=alice, first_name="José", emails=["JOSÉ@xn--bcher-kva.example"])
+    make_contact(owner=alice, first_name="Ana", emails=["ana@example.org"])
+    box = _box(alice, ask_first=True)
+    assert record_mail(source=box, messages=[_mail(TODAY, "josé@bücher.example")], today=TODAY) == Counts(
+        pending=1
+    )
+    item = FoundMail.objects.get(owner=alice)
+    assert found_accept(owner=alice, item=item, today=TODAY)
+    assert [list(i.contacts.all()) for i in Interaction.objects.filter(owner=alice)] == [[jose]]
+
+
+def test_an_international_address_ignored_in_one_form_is_ignored_in_every_form(alice):
+    from sources.found import address_ignore
+
+    make_contact(owner=alice, first_name="José", emails=["josé@bücher.example"])
+    address_ignore(owner=alice, email="JOSE\u0301@XN--BCHER-KVA.EXAMPLE")
+    assert list(IgnoredAddress.objects.values_list("email", flat=True)) == ["josé@bücher.example"]
+    assert record_mail(
+        source=_box(alice), messages=[_mail(TODAY, "josé@bücher.example")], today=TODAY
+    ) == Counts(ignored=1)
+    assert not Interaction.objects.exists()
