@@ -272,7 +272,7 @@ def dormant_queryset(*, owner: User, today: date) -> QuerySet[Contact]:
 def reconnect_list(
     *, owner: User, today: date, limit: int, offset: int = 0, exclude_ids: Iterable[int] = ()
 ) -> tuple[list[Contact], bool]:
-    """Dormant ties in rank order (best first), with their emails: (rows, has_more). Two queries.
+    """Dormant ties in rank order (best first): (rows, has_more). One query.
 
     `exclude_ids`: people shown elsewhere on the page (today's focus) are not suggested twice.
     """
@@ -280,14 +280,7 @@ def reconnect_list(
         dormant_queryset(owner=owner, today=today)
         .exclude(pk__in=list(exclude_ids))
         .order_by("-reconnect_score", "id")
-        .only(*RECONNECT_COLUMNS)
-        .prefetch_related(
-            Prefetch(
-                "emails",
-                queryset=ContactEmail.objects.only("id", "contact_id", "value"),
-                to_attr="email_list",
-            )
-        )[offset : offset + limit + 1]
+        .only(*RECONNECT_COLUMNS)[offset : offset + limit + 1]
     )
     return rows[:limit], len(rows) > limit
 
