@@ -181,23 +181,31 @@ def _contact_counts(owner: User, today: date, groups: list[dict]) -> dict:
     }
 
 
-def _diversity(owner: User, field: str, total: int) -> dict:
-    """Groups of `field` (case and surrounding spaces aside), the Blau index and the echo hint.
-
-    The database groups the exact spellings (a GROUP BY on the bare column: no function per
-    row); the spellings (one row each: a handful of industries, at most one per company)
-    are folded here with str.casefold, the same on both databases (SQLite's LOWER folds
-    ASCII only). A group is named by its most common spelling.
-    """
-    spellings: dict[str, dict[str, int]] = defaultdict(dict)
-    for value, n in (
+def _industries_and_companies(owner: User) -> list[tuple[str, str, int]]:
+    """(industry, company, active contacts) for each pair the owner's contacts hold: one
+    scan for both diversity figures. A company is mostly in one industry, so there are
+    about as many pairs as companies, the rows a company GROUP BY alone would give."""
+    return list(
         Contact.objects.filter(owner=owner, archived=False)
-        .exclude(**{field: ""})
-        .values(field)
+        .values("industry", "company")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list(field, "n")
-    ):
+        .values_list("industry", "company", "n")
+    )
+
+
+def _diversity(pairs: list[tuple[str, str, int]], field: str, total: int) -> dict:
+    """Groups of `field` (case and surrounding spaces aside), the Blau index and the echo hint.
+
+    The database groups the exact spellings (a GROUP BY on the bare columns, `pairs`: no
+    function per row); the spellings (a handful of industries, at most one per company)
+    are folded here with str.casefold, the same on both databases (SQLite's LOWER folds
+    ASCII only). A group is named by its most common spelling; a blank value is unknown.
+    """
+    column = 0 if field == "industry" else 1
+    spellings: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in pairs:
+        value, n = row[column], row[2]
         label = value.strip()
         if label:
             forms = spellings[label.casefold()]
@@ -478,6 +486,7 @@ def network_insights(*, owner: User, today: date) -> dict:
     hints (every share is guarded against an empty whole).
     """
     groups = _active_groups(owner)
+    pairs = _industries_and_companies(owner)
     counts = _contact_counts(owner, today, groups)
     active = counts["total"]
     return {
@@ -487,8 +496,8 @@ def network_insights(*, owner: User, today: date) -> dict:
         "diversity": {
             "threshold_percent": round(100 * rules.ECHO_SHARE),
             "min_known": rules.MIN_KNOWN,
-            "industry": _diversity(owner, "industry", active),
-            "company": _diversity(owner, "company", active),
+            "industry": _diversity(pairs, "industry", active),
+            "company": _diversity(pairs, "company", active),
         },
         "activity": {
             "weeks": _weeks(owner, today),
