@@ -101,6 +101,7 @@ def run() -> list[dict]:
     hosts.enable()
     try:
         user, hub, seed_seconds = _seed()
+        settle()
         from contacts.models import Contact, Interaction
         from contacts.selectors import dormant_queryset
         from reminders.models import Reminder
