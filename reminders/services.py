@@ -33,6 +33,7 @@ from contacts.models import CONNECTED_SUMMARY, Contact, Exchange, Interaction, I
 from crm.models import JobRun, Profile, company_key, new_calendar_token, past_company_keys, profile_zone
 
 from . import focus, ranking, rules, warmth
+from .inserting import NewReminder, reminders_insert
 from .models import Reminder, ReminderKind, ReminderStatus
 from .windows import STARTED_MD, day_window, month_day_q, started_md_q
 
@@ -43,7 +44,6 @@ JOB_NAME = "generate_reminders"
 CHUNK_SIZE = 2000
 # Users per Celery batch task (the fan-out unit).
 USER_BATCH_SIZE = 200
-UPDATE_BATCH_SIZE = 500
 # Contacts whose warmth and rank the beat's sweep recomputes per run (every 10 minutes:
 # 2.9 million a day), so a run stays a few seconds whatever the deployment's size.
 SCORES_PER_SWEEP = 20_000
@@ -589,54 +589,6 @@ def owner_schedule_refresh(*, owner_id: int) -> None:
 # --- the generation job --------------------------------------------------------
 
 
-class NewReminder(NamedTuple):
-    """A reminder to raise (a plain tuple: building 100k model instances costs seconds)."""
-
-    owner_id: int
-    contact_id: int
-    kind: str
-    due_on: date
-    detail: str = ""
-    interaction_id: int | None = None
-
-
-def _insert_reminders(new: list[NewReminder], *, now: datetime) -> int:
-    """INSERT … ON CONFLICT DO NOTHING, as one executemany; returns the rows inserted.
-
-    The unique (contact, kind, due_on) constraint makes a row that exists already
-    (an earlier run, or a concurrent one) a no-op, and the driver's rowcount counts
-    only the rows this call inserted, so `created=N` stays exact under concurrency.
-    """
-    if not new:
-        return 0
-    table = connection.ops.quote_name(Reminder._meta.db_table)
-    adapt_date = connection.ops.adapt_datefield_value
-    created_at = connection.ops.adapt_datetimefield_value(now)
-    sql = (
-        f"INSERT INTO {table} (owner_id, contact_id, kind, due_on, status, detail, interaction_id, created_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
-    )
-    params = [
-        (
-            r.owner_id,
-            r.contact_id,
-            r.kind,
-            adapt_date(r.due_on),
-            ReminderStatus.OPEN.value,
-            r.detail[:255],
-            r.interaction_id,
-            created_at,
-        )
-        for r in new
-    ]
-    inserted = 0
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), UPDATE_BATCH_SIZE * 4):
-            cursor.executemany(sql, params[start : start + UPDATE_BATCH_SIZE * 4])
-            inserted += max(cursor.rowcount, 0)
-    return inserted
-
-
 @dataclass
 class RunResult:
     created: int = 0
@@ -828,10 +780,10 @@ def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> 
     for rows in _contact_chunks(candidates(clocks), result):
         new, settled = _raise_for(rows, clocks, result)
         with transaction.atomic():
-            result.created += _insert_reminders(new, now=now)
+            result.created += reminders_insert(new, now=now)
             Contact.objects.filter(pk__in=settled).update(check_in_due_on=None)
     with transaction.atomic():
-        result.created += _insert_reminders(_follow_ups(clocks), now=now)
+        result.created += reminders_insert(_follow_ups(clocks), now=now)
     focus.focus_pick_many(owner_ids=list(clocks), today_of=lambda owner_id: clocks[owner_id].today)
     _mark_run(clocks)
     return result

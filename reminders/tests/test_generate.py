@@ -458,7 +458,7 @@ def test_a_crash_half_way_is_redone_without_duplicates_or_gaps(alice, bob, monke
         for _ in range(3):
             make_contact(owner=owner, created_at=CREATED, birthday_month=1, birthday_day=10)
     monkeypatch.setattr(services, "CHUNK_SIZE", 2)  # several chunks, so the crash lands in the middle
-    real_insert = services._insert_reminders
+    real_insert = services.reminders_insert
     calls = {"n": 0}
 
     def dies_on_the_second_chunk(new, **kwargs):
@@ -467,14 +467,14 @@ def test_a_crash_half_way_is_redone_without_duplicates_or_gaps(alice, bob, monke
             raise OSError("worker killed")  # stands in for a process dying mid-run
         return real_insert(new, **kwargs)
 
-    monkeypatch.setattr(services, "_insert_reminders", dies_on_the_second_chunk)
+    monkeypatch.setattr(services, "reminders_insert", dies_on_the_second_chunk)
     with pytest.raises(OSError):
         run(D0)
     half = Reminder.objects.count()
     assert 0 < half < 12
     alice.profile.refresh_from_db()
     assert alice.profile.reminders_run_on is None  # not marked done: the next run redoes it
-    monkeypatch.setattr(services, "_insert_reminders", real_insert)
+    monkeypatch.setattr(services, "reminders_insert", real_insert)
     assert run(D0) == 12 - half
     assert Reminder.objects.count() == 12  # 6 birthdays + 6 check-ins, none twice
 
