@@ -5,6 +5,7 @@ from datetime import date
 from django import template
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.html import format_html
 
 from reminders.rules import humanize_since
 
@@ -59,3 +60,25 @@ def long_date(value: date | None) -> str:
 def others(people, contact) -> list:
     """The people of an interaction but `contact` (the page's own): "With Ada and Grace"."""
     return [person for person in people if person.pk != contact.pk]
+
+
+@register.simple_tag
+def warmth_badge(contact, compact: bool = False) -> str:
+    """A contact's warmth dot (and number unless `compact`), its band as a class and its
+    reasons as the label: on every row of the reminders page and the contacts list, so
+    built here (format_html) rather than by an include per row.
+    `contacts/tests/test_warmth_badge.py` proves it equal to the template it replaced."""
+    why = contact.warmth_why or "not computed yet"
+    number = (
+        ""
+        if compact
+        else format_html('<span class="kw-warmth-num" aria-hidden="true">{}</span>', contact.warmth)
+    )
+    return format_html(
+        '<span class="kw-warmth kw-warmth-{band}" tabindex="0" role="img" aria-label="Warmth {n} of 100 ({band}): '
+        '{why}" data-why="Warmth {n} · {why}"><span class="kw-warmth-dot" aria-hidden="true"></span>{number}</span>',
+        band=contact.warmth_band,
+        n=contact.warmth,
+        why=why,
+        number=number,
+    )
