@@ -222,7 +222,9 @@ class Contact(models.Model):
                 condition=Q(met_at_event_on__isnull=False),
             ),
             models.Index(fields=["owner", "warmth"], name="contact_warmth_idx"),
-            models.Index(fields=["owner", "reconnect_score"], name="contact_reconnect_idx"),
+            # The reconnect list's order (best rank first, then id): a page reads its rows and
+            # stops, even when thousands share a rank (a fresh import's contacts all do).
+            models.Index(fields=["owner", "-reconnect_score", "id"], name="contact_reconnect_rank_idx"),
             models.Index(fields=["owner", "scores_on"], name="contact_scores_on_idx"),
             models.Index(
                 fields=["owner", "check_in_due_on"],

@@ -173,3 +173,21 @@ def test_every_query_of_the_dashboard_uses_indexes(backlog, client):
     owner, _today = backlog
     client.force_login(owner)
     _assert_no_seq_scans(_page_plans(client, reverse("dashboard")))
+
+
+def test_the_reconnect_list_reads_a_page_even_when_every_contact_shares_a_rank(backlog):
+    """A fresh import gives thousands of contacts the same reconnect rank: the (owner,
+    -rank, id) index still hands the page over in order, with no sort of the tie."""
+    from contacts.selectors import reconnect_list
+
+    owner, today = backlog
+    Contact.objects.filter(owner=owner).update(reconnect_score=40)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE contacts_contact")
+    with CaptureQueriesContext(connection) as ctx:
+        rows, more = reconnect_list(owner=owner, today=today, limit=4)
+    assert len(rows) == 4 and more
+    (query,) = ctx.captured_queries
+    plan = _explain(query["sql"])
+    assert "contact_reconnect_rank_idx" in plan, plan
+    assert "Sort" not in plan, plan
