@@ -175,17 +175,19 @@ def _url_maker(name: str):
 
 def row_view(reminders: list, today: date) -> list:
     """Put on each reminder what `_reminder_row.html` shows that costs to render: its URLs
-    (`done_url`, `dismiss_url`, `contact_url`) and the due date in words (`due_text`,
-    `is_overdue`)."""
-    done, dismiss, contact = (
+    (`done_url`, `dismiss_url`, `contact_url`, `compose_url`) and the due date in words
+    (`due_text`, `is_overdue`)."""
+    done, dismiss, contact, compose = (
         _url_maker("reminders:done"),
         _url_maker("reminders:dismiss"),
         _url_maker("contacts:detail"),
+        _url_maker("messaging:compose"),
     )
     for reminder in reminders:
         reminder.done_url = done(reminder.pk)
         reminder.dismiss_url = dismiss(reminder.pk)
         reminder.contact_url = contact(reminder.contact_id)
+        reminder.compose_url = compose(reminder.contact_id)
         due = reminder.due_on
         reminder.is_overdue = due < today
         text = date_format(due, "j M") + (f" {due.year}" if due.year != today.year else "")
