@@ -30,6 +30,16 @@ wanted = st.lists(
 )
 
 
+def random_runs(test):
+    """25 random lists of reminders to raise, over a few existing check-ins."""
+    existing = st.sets(st.tuples(st.integers(0, 2), st.just("check_in"), st.integers(0, 3)), max_size=4)
+    return pytest.mark.django_db(
+        settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])(
+            given(asked=wanted, existing=existing)(test)
+        )
+    )
+
+
 def _expected(existing: set[tuple], asked: list[tuple]) -> list[tuple]:
     """The rows the definition adds: the first of each new (contact, kind, due_on), in order."""
     seen = set(existing)
@@ -64,12 +74,7 @@ def _run(insert, asked_rows, existing_rows) -> tuple[int, list[tuple]]:
     return count, rows
 
 
-@pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    asked=wanted,
-    existing=st.sets(st.tuples(st.integers(0, 2), st.just("check_in"), st.integers(0, 3)), max_size=4),
-)
+@random_runs
 def test_each_new_reminder_is_inserted_once_in_order_and_counted(asked, existing):
     count, rows = _run(inserting.reminders_insert, asked, existing)
     expected = [
@@ -79,12 +84,7 @@ def test_each_new_reminder_is_inserted_once_in_order_and_counted(asked, existing
     assert count == len(expected)
 
 
-@pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    asked=wanted,
-    existing=st.sets(st.tuples(st.integers(0, 2), st.just("check_in"), st.integers(0, 3)), max_size=4),
-)
+@random_runs
 def test_the_postgresql_staged_insert_equals_the_plain_one(asked, existing):
     if connection.vendor != "postgresql":
         pytest.skip("the COPY-staged path is PostgreSQL's")
