@@ -83,10 +83,7 @@ def _active_groups(owner: User) -> list[dict]:
     """
     strong = Q(tie_strength=TieStrength.STRONG)
     band = Case(
-        *(
-            When(strong & Q(warmth__gte=low, warmth__lte=high), then=Value(name))
-            for name, (low, high) in ((name, band_range(name)) for name, _low in BANDS)
-        ),
+        *(When(strong & Q(warmth__range=band_range(name)), then=Value(name)) for name, _low in BANDS),
         default=Value(""),
         output_field=CharField(),
     )

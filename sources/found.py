@@ -228,9 +228,9 @@ def record_mail(*, source: MailboxSource, messages: Iterable[MailSeen], today: d
 
     `messages`: MailSeen(occurred_on, addresses, key='') — the owner's local date,
     the other people's addresses as keys (mailrules.address_key; leave out
-    `owner_addresses(owner)`), and
-    an optional thread key. Call it with any number of messages, in any order, as
-    often as you like: (owner, contact, day) is unique in the database, so a message
+    `owner_addresses(owner)`), and an optional thread key. Call it with any number of
+    messages, in any order, as often as you like: (owner, contact, day) is unique in
+    the database, so a message
     seen again, a second message the same day, or another worker at the same time
     adds nothing. Returns Counts(logged, pending, ignored); `failed` is the caller's.
     A message dated after the owner's today (a wrong clock) is skipped.
