@@ -4,9 +4,10 @@ Contexts are built for a batch of users at a fixed query cost (zulip's digest.py
 six queries whatever the batch size. A digest leads with today's focus as
 `reminders.focus` picked it (the same people, in the same order and with the same
 words as the dashboard's), counts the rest of the backlog, then lists upcoming
-birthdays and work anniversaries. The one write: a user with something due and no
-pick yet today gets one (`focus.focus_pick`, idempotent) before their digest is
-built; the reminder job picks for everyone first, so that path is rare.
+birthdays and work anniversaries. The one write: the users with something due and
+no pick yet today get one (`focus.focus_pick_many`, idempotent, a few queries for the
+batch) before their digests are built; the focus is picked where it is first shown,
+the dashboard or the digest, not by the reminder job.
 """
 
 import datetime as dt
@@ -333,9 +334,9 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
     reminders around the look-ahead (with contacts); the tag cadences of the
     focus's contacts (what `focus.rank` orders by); contacts with a birthday or
     work anniversary in the months of the widest look-ahead in the batch; and the
-    reconnect candidates. A user with something due and no pick yet today (the
-    reminder job picks before the digest hour, so this is rare) costs
-    `focus.focus_pick` and one query for the batch's new picks.
+    reconnect candidates. The users with something due and no pick yet today (the
+    dashboard picks too, on a visit before the digest hour) cost `focus.focus_pick_many`
+    (five queries) and one query for their new picks.
     Contacts' rows are shared by reference, so nothing is fetched per user or item.
     `signed_at` dates the action links (tests make expired ones with it).
     """
@@ -374,15 +375,14 @@ def digest_contexts(*, users_today: dict[int, dt.date], signed_at: dt.datetime |
         if reminder.focus_on == users_today[reminder.owner_id]:
             have_picks.add(reminder.owner_id)
 
-    # Rare: something due and no pick yet today (the job picks before the digest hour).
+    # Something due and no pick yet today (no visit to the dashboard yet): pick now.
     unpicked = {
         uid
         for uid in ids
         if counts.get(uid) and uid not in have_picks and uid in profiles and profiles[uid].daily_focus
     }
     if unpicked:
-        for uid in sorted(unpicked):
-            focus.focus_pick(owner_id=uid, today=users_today[uid])
+        focus.focus_pick_many(owner_ids=sorted(unpicked), today_of=users_today.__getitem__)
         # Their rows again, whole: an event reminder read above may be picked now.
         for uid in unpicked:
             reminders.pop(uid, None)

@@ -189,8 +189,8 @@ def digest_send_batch(
     Each user's "today" is `date` when given, else their local date at `now`.
     Nine queries for the batch (time zones, what is sent already, six for the
     contexts, one INSERT for the log rows), then each message its claim and its
-    mark; a user the reminder job has not picked today's focus for yet costs
-    `focus.focus_pick` on top (rare). A failing user does not stop the others: the failure is recorded on
+    mark; the users without today's focus picked yet cost `focus.focus_pick_many`
+    on top (five queries for them all). A failing user does not stop the others: the failure is recorded on
     their DigestLog, the claim released, a fresh connection opened for the next
     user, and (user_id, period, today) returned in `failed` for a retry.
     """

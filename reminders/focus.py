@@ -5,8 +5,14 @@ people in the order of `ranking` (follow-ups you promised, today's birthdays,
 anniversaries and new roles, then check-ins by priority) and stamps their reminders
 with `focus_on = today`. Picking again the same day only tops up to the number asked
 for, counting the people already picked (done or not): finishing the list finishes
-the day, and "one more" asks for one more. The reminder job picks for every user on
-each run (so the digest finds the list made); the dashboard picks when it finds none.
+the day, and "one more" asks for one more.
+
+The focus is picked when it is first needed: the dashboard tops it up on each visit,
+and the digest picks for the users of its batch who have none yet today
+(`focus_pick_many`, a handful of queries for the batch). The reminder job does not
+pick: a pick reads and ranks the user's whole backlog of active reminders, and on any
+given day many users neither visit nor get a digest (picking for 1,000 users with 500
+open reminders each took 4.5–7 s of every morning's run).
 
 A backlog therefore reaches the user `daily_focus` people a day; the rest waits on
 /reminders/ ("N waiting").
@@ -24,7 +30,7 @@ from contacts.models import Contact
 from crm.models import Profile, profile_zone
 
 from . import ranking, rules
-from .models import Reminder, ReminderKind
+from .models import Reminder, ReminderKind, active_q
 
 TagThrough = Contact.tags.through
 # What picking sorts every active reminder of a user by (`rank` without its words).
@@ -181,13 +187,11 @@ def tag_cadences(contact_ids: Iterable[int]) -> dict[int, list[int]]:
     return tag_cadences_where(Q(contact_id__in=ids)) if ids else {}
 
 
-def _owner_profile(owner_id: int, *, lock: bool) -> Profile:
-    queryset = Profile.objects.filter(user_id=owner_id)
-    if lock:
-        queryset = queryset.select_for_update()
-    return queryset.only(
-        "user_id", "timezone", "daily_focus", "strong_cadence_months", "weak_cadence_months"
-    ).get()
+_PROFILE_COLUMNS = ("user_id", "timezone", "daily_focus", "strong_cadence_months", "weak_cadence_months")
+
+
+def _owner_profile(owner_id: int) -> Profile:
+    return Profile.objects.filter(user_id=owner_id).only(*_PROFILE_COLUMNS).get()
 
 
 def _local_date_of(profile: Profile):
@@ -203,56 +207,110 @@ def focus_pick(*, owner_id: int, today: date, want: int | None = None) -> int:
     IMMEDIATE transactions serialise writers already), so two pickers never add
     twice the people.
     """
+    return _pick({owner_id: today}, want={owner_id: want} if want is not None else {}).get(owner_id, 0)
+
+
+def focus_pick_many(*, owner_ids: Iterable[int], today_of) -> None:
+    """`focus_pick` for each of these users (`today_of(owner_id)`: their local date), in
+    five queries whatever their number (the digest picks for a batch of users at once)."""
+    _pick({owner_id: today_of(owner_id) for owner_id in owner_ids}, want={})
+
+
+def _pick(todays: dict[int, date], *, want: dict[int, int]) -> dict[int, int]:
+    """Top up each user's focus on their `todays` date to `want` people (default: their
+    `daily_focus`); {user id: people in it}. Their profiles are locked; the picked, the
+    active reminders and the tag cadences of every user are read in one query each, and
+    the new picks written by one UPDATE a date."""
+    by_today: dict[date, list[int]] = defaultdict(list)
+    for owner_id, today in todays.items():
+        by_today[today].append(owner_id)
+    found: dict[int, int] = {}
     with transaction.atomic():
-        profile = _owner_profile(owner_id, lock=True)
-        want = profile.daily_focus if want is None else want
-        picked = set(
-            Reminder.objects.filter(owner_id=owner_id, focus_on=today).values_list("contact_id", flat=True)
-        )
-        need = want - len(picked)
-        if need <= 0:
-            return len(picked)
-        rows = list(
-            Reminder.objects.active(today)
-            .filter(owner_id=owner_id)
-            .exclude(contact_id__in=picked)
+        profiles = {
+            p.user_id: p
+            for p in Profile.objects.filter(user_id__in=list(todays))
+            .order_by("user_id")
+            .select_for_update()
+            .only(*_PROFILE_COLUMNS)
+        }
+        picked: dict[int, set[int]] = defaultdict(set)
+        for owner_id, contact_id in Reminder.objects.filter(
+            _by_day(by_today, lambda day: Q(focus_on=day))
+        ).values_list("owner_id", "contact_id"):
+            picked[owner_id].add(contact_id)
+        need = {}
+        for owner_id, profile in profiles.items():
+            found[owner_id] = len(picked[owner_id])
+            wanted = want.get(owner_id, profile.daily_focus)
+            if wanted > found[owner_id]:
+                need[owner_id] = wanted - found[owner_id]
+        if not need:
+            return found
+        rows: dict[int, list[tuple]] = defaultdict(list)
+        for row in (
+            Reminder.objects.filter(_by_day(by_today, active_q, only=need))
             .order_by()
-            .values_list(*_PICK_COLUMNS)
+            .values_list("owner_id", *_PICK_COLUMNS)
+        ):
+            rows[row[0]].append(row[1:])
+        tags = tag_cadences_where(Q(contact__owner_id__in=list(rows))) if rows else {}
+        chosen: dict[date, list[int]] = defaultdict(list)
+        for owner_id, owner_rows in rows.items():
+            today = todays[owner_id]
+            new = _choose(owner_rows, picked[owner_id], need[owner_id], today, tags, profiles[owner_id])
+            chosen[today].extend(new)
+            found[owner_id] += len(new)
+        for today, ids in chosen.items():
+            Reminder.objects.filter(pk__in=ids).update(focus_on=today)
+    return found
+
+
+def _by_day(by_today: dict[date, list[int]], term, *, only: dict | None = None) -> Q:
+    """`term(day)` for each day's users (those in `only`, when given), OR-ed."""
+    query = Q(pk__in=[])
+    for day, owner_ids in by_today.items():
+        ids = [owner_id for owner_id in owner_ids if only is None or owner_id in only]
+        if ids:
+            query |= Q(owner_id__in=ids) & term(day)
+    return query
+
+
+def _choose(
+    rows: list[tuple], picked: set[int], need: int, today: date, tags: dict[int, list[int]], profile: Profile
+) -> list[int]:
+    """The ids of the `need` reminders to add to a user's focus: in the focus order (the
+    place alone: no words, no dates to convert), one per person, none of the `picked`."""
+    keyed = sorted(
+        (
+            rank(
+                reminder_id=pk,
+                kind=kind,
+                due_on=due_on,
+                detail="",
+                tie_strength=tie,
+                cadence=_cadence(own, tags.get(contact_id, ()), tie, profile),
+                warmth=heat,
+                last_interaction_on=None,
+                created_on=today,
+                today=today,
+                explain=False,
+            ).key,
+            pk,
+            contact_id,
         )
-        if not rows:
-            return len(picked)
-        tags = tag_cadences_where(Q(contact__owner_id=owner_id))
-        # The place alone (no words, no dates to convert): every active reminder is sorted.
-        keyed = sorted(
-            (
-                rank(
-                    reminder_id=pk,
-                    kind=kind,
-                    due_on=due_on,
-                    detail="",
-                    tie_strength=tie,
-                    cadence=_cadence(own, tags.get(contact_id, ()), tie, profile),
-                    warmth=heat,
-                    last_interaction_on=None,
-                    created_on=today,
-                    today=today,
-                    explain=False,
-                ).key,
-                pk,
-                contact_id,
-            )
-            for pk, contact_id, kind, due_on, tie, own, heat in rows
-        )
-        chosen: list[int] = []
-        for _key, pk, contact_id in keyed:
-            if contact_id in picked:
-                continue  # one row per person: their first-ranked reminder
-            picked.add(contact_id)
-            chosen.append(pk)
-            if len(chosen) == need:
-                break
-        Reminder.objects.filter(pk__in=chosen).update(focus_on=today)
-        return len(picked)
+        for pk, contact_id, kind, due_on, tie, own, heat in rows
+        if contact_id not in picked
+    )
+    chosen: list[int] = []
+    taken = set(picked)
+    for _key, pk, contact_id in keyed:
+        if contact_id in taken:
+            continue  # one row per person: their first-ranked reminder
+        taken.add(contact_id)
+        chosen.append(pk)
+        if len(chosen) == need:
+            break
+    return chosen
 
 
 def focus_one_more(*, owner_id: int, today: date) -> bool:
@@ -261,12 +319,6 @@ def focus_one_more(*, owner_id: int, today: date) -> bool:
         Reminder.objects.filter(owner_id=owner_id, focus_on=today).values("contact_id").distinct().count()
     )
     return focus_pick(owner_id=owner_id, today=today, want=picked + 1) > picked
-
-
-def focus_pick_many(*, owner_ids: Iterable[int], today_of) -> None:
-    """Pick today's focus for each of these users; `today_of(owner_id)` is their local date."""
-    for owner_id in owner_ids:
-        focus_pick(owner_id=owner_id, today=today_of(owner_id))
 
 
 @dataclass
@@ -282,7 +334,7 @@ class Focus:
 
 def focus_today(*, owner_id: int, today: date) -> Focus:
     """Today's focus as picked (`focus_pick` first), in rank order; four queries."""
-    profile = _owner_profile(owner_id, lock=False)
+    profile = _owner_profile(owner_id)
     picked = list(
         Reminder.objects.filter(owner_id=owner_id, focus_on=today).select_related("contact").order_by("id")
     )

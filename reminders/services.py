@@ -35,7 +35,7 @@ from crm.models import JobRun, Profile, company_key, new_calendar_token, past_co
 from . import focus, ranking, rules, warmth
 from .inserting import NewReminder, reminders_insert
 from .models import Reminder, ReminderKind, ReminderStatus
-from .windows import STARTED_MD, day_window, month_day_q, started_md_q
+from .windows import STARTED_MD, day_window, month_day_terms, started_md_terms
 
 log = logging.getLogger(__name__)
 
@@ -426,37 +426,37 @@ def _row_schedule(row: dict) -> Schedule:
 
 
 def _contact_chunks(queryset, result: "RunResult | None" = None) -> Iterator[list[dict]]:
-    """The contacts as lists of value dicts, CHUNK_SIZE at a time, by keyset on id.
+    """The contacts of `queryset` as lists of value dicts, CHUNK_SIZE at a time: their ids
+    first, through the query's own indexes and in no order (ordered by id with a LIMIT,
+    SQLite walks the whole table in id order rather than sort a few rows), then each
+    chunk's rows by id (`_rows_for`).
 
     A row the driver cannot even read (an impossible date stored as text in
     SQLite) would fail its whole chunk: that chunk is then read row by row, and
     the unreadable row is logged and skipped.
     """
-    last_id = 0
-    while True:
-        page = queryset.filter(pk__gt=last_id).order_by("pk")
+    ids = sorted(queryset.order_by().values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start : start + CHUNK_SIZE]
         try:
-            rows = list(page.values(*_CONTACT_FIELDS)[:CHUNK_SIZE])
+            rows = _rows_for(chunk)
         except ValueError:
-            ids = list(page.values_list("pk", flat=True)[:CHUNK_SIZE])
-            if not ids:
-                return
-            rows = []
-            for pk in ids:
-                try:
-                    rows.extend(Contact.objects.filter(pk=pk).values(*_CONTACT_FIELDS))
-                except ValueError as exc:
-                    if result is not None:
-                        result.skipped_rows += 1
-                    log.error("generate_reminders: skipping unreadable contact %s: %s", pk, exc)
-            if rows:
-                yield rows
-            last_id = ids[-1]
-            continue
-        if not rows:
-            return
-        yield rows
-        last_id = rows[-1]["id"]
+            rows = _rows_one_by_one(chunk, result)
+        if rows:
+            yield rows
+
+
+def _rows_one_by_one(ids: list[int], result: "RunResult | None") -> list[dict]:
+    """These contacts' rows read one by one: a row the driver cannot read is logged and skipped."""
+    rows = []
+    for pk in ids:
+        try:
+            rows.extend(Contact.objects.filter(pk=pk).values(*_CONTACT_FIELDS))
+        except ValueError as exc:
+            if result is not None:
+                result.skipped_rows += 1
+            log.error("generate_reminders: skipping unreadable contact %s: %s", pk, exc)
+    return rows
 
 
 def _write_schedule(changed: list[tuple[Schedule, int]]) -> None:
@@ -480,7 +480,7 @@ def _write_schedule(changed: list[tuple[Schedule, int]]) -> None:
 
 def _rows_for(ids: list[int]) -> list[dict]:
     """The value rows of these (sorted) contacts; a dense id list is read as a range."""
-    rows = Contact.objects.filter(_ids_q("pk", ids)).values(*_CONTACT_FIELDS)
+    rows = Contact.objects.filter(_ids_q("pk", ids)).order_by("pk").values(*_CONTACT_FIELDS)
     if ids[-1] - ids[0] < 4 * len(ids):
         wanted = set(ids)
         return [row for row in rows if row["id"] in wanted]
@@ -698,8 +698,10 @@ def _candidates_q(clocks: dict[int, OwnerClock]) -> Q:
             for clock in group
         )
         window = day_window(after + timedelta(days=1), today)
-        in_window = month_day_q(window, "birthday_month", "birthday_day") | started_md_q(window)
-        query |= Q(owner_id__in=owners, archived=False) & in_window
+        # Each day term stands at the top of the OR with the owners, so that SQLite unions
+        # index lookups (its MULTI-INDEX OR) instead of reading every contact of the owners.
+        for term in month_day_terms(window, "birthday_month", "birthday_day") + started_md_terms(window):
+            query |= Q(owner_id__in=owners, archived=False) & term
     return query
 
 
@@ -784,7 +786,6 @@ def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> 
             Contact.objects.filter(pk__in=settled).update(check_in_due_on=None)
     with transaction.atomic():
         result.created += reminders_insert(_follow_ups(clocks), now=now)
-    focus.focus_pick_many(owner_ids=list(clocks), today_of=lambda owner_id: clocks[owner_id].today)
     _mark_run(clocks)
     return result
 
@@ -792,7 +793,8 @@ def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> 
 def reminders_generate_batch(
     *, user_ids: Iterable[int], today: date | None = None, now: datetime | None = None
 ) -> RunResult:
-    """Raise the due reminders of these users, pick today's focus, record the run; returns the counts.
+    """Raise the due reminders of these users and record the run; returns the counts
+    (today's focus is picked where it is shown: `reminders.focus`).
 
     `today` stands for "today" in every user's zone; without it each user's
     local date at `now` (default: the current time) is used. What each batch task
@@ -805,7 +807,7 @@ def reminders_generate_batch(
 
 def reminders_generate_for_user(*, user_id: int) -> RunResult:
     """One user's run now, outside the schedule (after an import: today's first check-ins
-    and a restore's overdue ones reach the focus at once). Not recorded as the job's run,
+    and a restore's overdue ones are on the dashboard at once). Not recorded as the job's run,
     so it cannot hide a dead beat from /healthz."""
     return _generate(user_ids=[user_id], today=None, now=timezone.now())
 

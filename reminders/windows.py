@@ -31,19 +31,41 @@ def day_window(start: date, end: date) -> dict[int, set[int]]:
     return window
 
 
-def started_md_q(window: dict[int, set[int]]) -> Q:
-    """Role starts on the window's days (needs the `started_md` annotation, `STARTED_MD`)."""
-    query = Q(pk__in=[])
-    for month, days in window.items():
-        query |= Q(
-            started_md__gte=f"{month:02d}-{min(days):02d}", started_md__lte=f"{month:02d}-{max(days):02d}"
+def started_md_terms(window: dict[int, set[int]]) -> list[Q]:
+    """Role starts on the window's days, one term a month (needs the `started_md`
+    annotation, `STARTED_MD`). Each term names `started_on IS NOT NULL`, so SQLite sees
+    that the partial role-start index can serve it."""
+    return [
+        Q(
+            started_on__isnull=False,
+            started_md__gte=f"{month:02d}-{min(days):02d}",
+            started_md__lte=f"{month:02d}-{max(days):02d}",
         )
+        for month, days in window.items()
+    ]
+
+
+def month_day_terms(window: dict[int, set[int]], month_field: str, day_field: str) -> list[Q]:
+    """Rows whose (month_field, day_field) fall on the window's days, one term a month."""
+    return [
+        Q(**{month_field: month, f"{day_field}__gte": min(days), f"{day_field}__lte": max(days)})
+        for month, days in window.items()
+    ]
+
+
+def any_of(terms: list[Q]) -> Q:
+    """The terms OR-ed (no row for none)."""
+    query = Q(pk__in=[])
+    for term in terms:
+        query |= term
     return query
+
+
+def started_md_q(window: dict[int, set[int]]) -> Q:
+    """Role starts on the window's days (`started_md_terms` OR-ed)."""
+    return any_of(started_md_terms(window))
 
 
 def month_day_q(window: dict[int, set[int]], month_field: str, day_field: str) -> Q:
-    """Rows whose (month_field, day_field) fall on the window's days."""
-    query = Q(pk__in=[])
-    for month, days in window.items():
-        query |= Q(**{month_field: month, f"{day_field}__gte": min(days), f"{day_field}__lte": max(days)})
-    return query
+    """Rows whose (month_field, day_field) fall on the window's days (`month_day_terms` OR-ed)."""
+    return any_of(month_day_terms(window, month_field, day_field))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from contacts.demo import DEMO_PAST_COMPANIES, DEMO_TIMEZONE, LAST_NAMES, demo_network_create
 from contacts.models import CONNECTED_SUMMARY, Contact, Interaction, Tag
-from reminders.focus import focus_today
+from reminders.focus import focus_pick, focus_today
 from reminders.models import Reminder
 from reminders.warmth import BANDS, band
 
@@ -114,6 +114,7 @@ def test_the_demo_fills_every_panel(db, today):
     assert active.filter(kind="check_in").count() >= 2
     # A backlog bigger than a day's focus: the dashboard says "N waiting".
     assert active.count() > owner.profile.daily_focus
+    focus_pick(owner_id=owner.pk, today=today)  # as the dashboard's first visit of the day
     focus = focus_today(owner_id=owner.pk, today=today)
     assert len(focus.items) == owner.profile.daily_focus
     assert focus.waiting > 0

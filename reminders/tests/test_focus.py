@@ -15,7 +15,7 @@ from contacts.importing.services import import_run
 from contacts.models import Contact
 from contacts.tests.factories import make_contact, make_interaction, make_reminder, make_tag, make_user
 from reminders import rules, services
-from reminders.focus import focus_pick, focus_today
+from reminders.focus import focus_pick, focus_pick_many, focus_today
 from reminders.models import Reminder
 
 from .helpers import at
@@ -32,6 +32,12 @@ def months_ago(n: int) -> date:
 
 def generate(user, today: date = T) -> int:
     return services.reminders_generate(today=today, user_ids=[user.pk], now=at(today, 9))
+
+
+def shown(user, today: date = T):
+    """Today's focus as the dashboard shows it: picked (topped up) on the visit, then read."""
+    focus_pick(owner_id=user.pk, today=today)
+    return focus_today(owner_id=user.pk, today=today)
 
 
 def names(items) -> list[str]:
@@ -83,7 +89,7 @@ def test_focus_order_on_a_known_fixture(alice):
     assert alice.profile.daily_focus == 5
     _known_network(alice)
     generate(alice)
-    focus = focus_today(owner_id=alice.pk, today=T)
+    focus = shown(alice)
     assert names(focus.items) == ["Fiona", "Jon", "Bea", "Sam", "Stella"]
     assert [r.kind for r in focus.items] == ["follow_up", "job_change", "birthday", "check_in", "check_in"]
     assert all(r.why for r in focus.items)
@@ -96,7 +102,7 @@ def test_focus_order_on_a_known_fixture(alice):
     assert focus.waiting == 10 - 5
     # Everyone, in the same order: the rest of the check-ins, then the late birthday.
     assert focus_pick(owner_id=alice.pk, today=T, want=20) == 10
-    everyone = focus_today(owner_id=alice.pk, today=T)
+    everyone = shown(alice)
     assert names(everyone.items) == [
         "Fiona",
         "Jon",
@@ -130,7 +136,7 @@ def test_the_focus_counts_people_not_reminders(alice):
     for _ in range(6):
         make_contact(owner=alice, tie_strength="weak", created_at=LONG_AGO)
     assert generate(alice) == 8  # seven check-ins and a birthday
-    focus = focus_today(owner_id=alice.pk, today=T)
+    focus = shown(alice)
     assert len(focus.items) == 5
     assert len({r.contact_id for r in focus.items}) == 5
     assert [(r.contact_id, r.kind) for r in focus.items if r.contact_id == both.pk] == [(both.pk, "birthday")]
@@ -179,7 +185,7 @@ def test_a_restored_backlog_reaches_the_user_daily_focus_people_a_day(alice):
     assert (report.created, report.error_count) == (500, 0)
     daily = alice.profile.daily_focus
     assert generate(alice) == 500  # a restore is not staggered: every check-in is overdue at once
-    focus = focus_today(owner_id=alice.pk, today=T)
+    focus = shown(alice)
     assert len(focus.items) == daily
     assert {r.kind for r in focus.items} == {"check_in"}
     assert focus.waiting == 500 - daily
@@ -189,8 +195,9 @@ def test_a_restored_backlog_reaches_the_user_daily_focus_people_a_day(alice):
     assert {r.contact_id for r in focus.items} <= strong
     picked = in_focus(alice)
 
-    # Picking again the same day (the job again, the dashboard) adds nobody.
+    # Picking again the same day (the dashboard again, a digest's batch pick) adds nobody.
     assert focus_pick(owner_id=alice.pk, today=T) == daily
+    focus_pick_many(owner_ids=[alice.pk], today_of=lambda _owner_id: T)
     assert generate(alice) == 0
     assert in_focus(alice) == picked
 
@@ -199,14 +206,14 @@ def test_a_restored_backlog_reaches_the_user_daily_focus_people_a_day(alice):
         assert services.reminder_done(reminder=reminder, today=T, now=at(T, 15))
     assert focus_pick(owner_id=alice.pk, today=T) == daily
     assert generate(alice) == 0
-    done = focus_today(owner_id=alice.pk, today=T)
+    done = shown(alice)
     assert done.finished and done.items == [] and len(done.done) == daily
     assert done.waiting == 500 - daily
     assert in_focus(alice) == picked
 
     # "One more": exactly one more person.
     assert focus_pick(owner_id=alice.pk, today=T, want=daily + 1) == daily + 1
-    more = focus_today(owner_id=alice.pk, today=T)
+    more = shown(alice)
     assert len(more.items) == 1 and not more.finished
     assert len(in_focus(alice) - picked) == 1
     assert more.waiting == 500 - daily - 1
@@ -214,7 +221,7 @@ def test_a_restored_backlog_reaches_the_user_daily_focus_people_a_day(alice):
     # The next day, the next five.
     tomorrow = T + timedelta(days=1)
     generate(alice, tomorrow)
-    next_day = focus_today(owner_id=alice.pk, today=tomorrow)
+    next_day = shown(alice, tomorrow)
     assert len(next_day.items) == daily
     assert not {r.contact_id for r in next_day.items} & picked
 
@@ -269,7 +276,7 @@ def test_a_linkedin_import_makes_no_wave(alice):
     for offset in range(30):
         day = day0 + timedelta(days=offset)
         generate(alice, day)
-        focus = focus_today(owner_id=alice.pk, today=day)
+        focus = shown(alice, day)
         assert 1 <= len(focus.items) <= daily, (day, len(focus.items))
         assert all(r.why for r in focus.items)
         assert {r.kind for r in focus.items} == {"check_in"}
@@ -299,6 +306,8 @@ def _overdue(owner, n: int, *, tag=None) -> list[Contact]:
 def test_picking_twice_in_a_row_is_idempotent(alice):
     _overdue(alice, 12)
     assert generate(alice) == 12
+    assert in_focus(alice) == set()  # the job picks nobody: the focus is picked where it is shown
+    assert focus_pick(owner_id=alice.pk, today=T) == 5
     first = in_focus(alice)
     assert len(first) == 5
     assert focus_pick(owner_id=alice.pk, today=T) == 5
@@ -317,13 +326,14 @@ def test_a_user_never_sees_another_users_reminders(alice, bob):
     mine = {c.pk for c in _overdue(alice, 4)}
     theirs = {c.pk for c in _overdue(bob, 30)}
     services.reminders_generate(today=T, now=at(T, 9))
+    focus_pick_many(owner_ids=[alice.pk, bob.pk], today_of=lambda _owner_id: T)  # the digests' batch pick
     assert in_focus(alice) <= mine and len(in_focus(alice)) == 4
     assert in_focus(bob) <= theirs and len(in_focus(bob)) == 5
     # Bob asks for everyone he has: Alice's focus is untouched and never in his.
     assert focus_pick(owner_id=bob.pk, today=T, want=20) == 20
     assert focus_pick(owner_id=alice.pk, today=T, want=20) == 4
-    alice_focus = focus_today(owner_id=alice.pk, today=T)
-    bob_focus = focus_today(owner_id=bob.pk, today=T)
+    alice_focus = shown(alice)
+    bob_focus = shown(bob)
     assert {r.contact_id for r in alice_focus.items} == mine
     assert {r.contact_id for r in bob_focus.items} <= theirs and len(bob_focus.items) == 20
     assert {r.owner_id for r in alice_focus.items} == {alice.pk}
