@@ -25,7 +25,7 @@ from contacts.selectors import dormant_q
 from crm.models import DigestFrequency, Profile, profile_zone
 from reminders import focus
 from reminders import rules as date_rules
-from reminders.models import Reminder, ReminderKind, ReminderStatus, active_q
+from reminders.models import Reminder, ReminderKind, ReminderStatus, active_q, each_day_q
 from reminders.selectors import EVENT_CONTACT_COLUMNS
 
 from . import rules, tokens
@@ -289,25 +289,15 @@ class _Batch:
     """The batch's users grouped by their local today: one condition per distinct day."""
 
     def __init__(self, users_today: dict[int, dt.date]) -> None:
-        self.by_day: dict[dt.date, list[int]] = defaultdict(list)
-        for uid in sorted(users_today):
-            self.by_day[users_today[uid]].append(uid)
+        self.users_today = users_today
 
     def active(self) -> Q:
         """Each user's active reminders (`active_q` at their own today)."""
-        found = Q(pk__in=[])
-        for today, ids in self.by_day.items():
-            found |= Q(owner_id__in=ids) & active_q(today)
-        return found
+        return each_day_q(self.users_today, active_q)
 
     def picked(self, owners: set[int] | None = None) -> Q:
         """Each user's reminders in today's focus (`focus_on` = their today), open or closed since."""
-        found = Q(pk__in=[])
-        for today, ids in self.by_day.items():
-            ids = [uid for uid in ids if owners is None or uid in owners]
-            if ids:
-                found |= Q(owner_id__in=ids, focus_on=today)
-        return found
+        return each_day_q(self.users_today, lambda today: Q(focus_on=today), only=owners)
 
 
 def _reminders(condition: Q, active: Q):

@@ -30,7 +30,7 @@ from contacts.models import Contact
 from crm.models import Profile, profile_zone
 
 from . import ranking, rules
-from .models import Reminder, ReminderKind, active_q
+from .models import Reminder, ReminderKind, active_q, each_day_q
 
 TagThrough = Contact.tags.through
 # What picking sorts every active reminder of a user by (`rank` without its words).
@@ -221,9 +221,6 @@ def _pick(todays: dict[int, date], *, want: dict[int, int]) -> dict[int, int]:
     `daily_focus`); {user id: people in it}. Their profiles are locked; the picked, the
     active reminders and the tag cadences of every user are read in one query each, and
     the new picks written by one UPDATE a date."""
-    by_today: dict[date, list[int]] = defaultdict(list)
-    for owner_id, today in todays.items():
-        by_today[today].append(owner_id)
     found: dict[int, int] = {}
     with transaction.atomic():
         profiles = {
@@ -235,7 +232,7 @@ def _pick(todays: dict[int, date], *, want: dict[int, int]) -> dict[int, int]:
         }
         picked: dict[int, set[int]] = defaultdict(set)
         for owner_id, contact_id in Reminder.objects.filter(
-            _by_day(by_today, lambda day: Q(focus_on=day))
+            each_day_q(todays, lambda day: Q(focus_on=day))
         ).values_list("owner_id", "contact_id"):
             picked[owner_id].add(contact_id)
         need = {}
@@ -248,7 +245,7 @@ def _pick(todays: dict[int, date], *, want: dict[int, int]) -> dict[int, int]:
             return found
         rows: dict[int, list[tuple]] = defaultdict(list)
         for row in (
-            Reminder.objects.filter(_by_day(by_today, active_q, only=need))
+            Reminder.objects.filter(each_day_q(todays, active_q, only=need))
             .order_by()
             .values_list("owner_id", *_PICK_COLUMNS)
         ):
@@ -263,16 +260,6 @@ def _pick(todays: dict[int, date], *, want: dict[int, int]) -> dict[int, int]:
         for today, ids in chosen.items():
             Reminder.objects.filter(pk__in=ids).update(focus_on=today)
     return found
-
-
-def _by_day(by_today: dict[date, list[int]], term, *, only: dict | None = None) -> Q:
-    """`term(day)` for each day's users (those in `only`, when given), OR-ed."""
-    query = Q(pk__in=[])
-    for day, owner_ids in by_today.items():
-        ids = [owner_id for owner_id in owner_ids if only is None or owner_id in only]
-        if ids:
-            query |= Q(owner_id__in=ids) & term(day)
-    return query
 
 
 def _choose(

@@ -34,6 +34,19 @@ def active_q(today: date) -> Q:
     )
 
 
+def each_day_q(users_today: dict[int, date], term, *, only=None) -> Q:
+    """`term(day)` for the users whose local today is `day`, one condition per distinct day,
+    OR-ed (a batch of users across time zones); only the users in `only`, when given."""
+    by_day: dict[date, list[int]] = {}
+    for uid in sorted(users_today):
+        if only is None or uid in only:
+            by_day.setdefault(users_today[uid], []).append(uid)
+    found = Q(pk__in=[])
+    for day, ids in by_day.items():
+        found |= Q(owner_id__in=ids) & term(day)
+    return found
+
+
 # The condition of the reminder_open_due_idx partial index, repeated as literal SQL in the
 # queries that should use it: SQLite uses a partial index only when the query has the very
 # term, constants included (a bound parameter does not match); PostgreSQL proves it anyway.
