@@ -17,16 +17,12 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        """The zone is the request's alone: the thread's earlier one is back after the
+        response (a zone left active leaked into whatever the thread ran next)."""
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            profile = getattr(user, "profile", None)
-            if profile is None:
-                timezone.deactivate()
-            else:
-                timezone.activate(profile_zone(profile.timezone))
-        else:
-            timezone.deactivate()
-        return self.get_response(request)
+        profile = getattr(user, "profile", None) if user is not None and user.is_authenticated else None
+        with timezone.override(profile_zone(profile.timezone) if profile is not None else None):
+            return self.get_response(request)
 
 
 # How long a client should wait before trying again when the database is away.

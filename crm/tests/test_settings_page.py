@@ -63,6 +63,8 @@ def test_middleware_activates_the_users_timezone(rf, alice):
     request.user = User.objects.get(pk=alice.pk)
     UserTimezoneMiddleware(view)(request)
     assert seen["tz"] == "Pacific/Kiritimati"
+    # The request's alone: what the thread runs next has its own zone back.
+    assert timezone.get_current_timezone_name() == "UTC"
 
     request.user = AnonymousUser()
     UserTimezoneMiddleware(view)(request)
