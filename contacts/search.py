@@ -52,7 +52,9 @@ def fold(text: str | None) -> str:
 
 def fold_unicode(text: str) -> str:
     """`fold` for any text, the full rule."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_BASE_LETTERS))
+    # Case-folded first: a combining mark can have a letter as its case fold (U+0345, the
+    # Greek iota subscript, folds to ι, as its capital form Ι does).
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_BASE_LETTERS))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.translate(_BASE_LETTERS).casefold().split())
 
