@@ -187,11 +187,6 @@ class Contact(models.Model):
     # by the day, and `reminders.services.scores_refresh` recomputes the stale ones
     # (NULL: never by it, e.g. a new import's) apart from the reminder job.
     scores_on = models.DateField(null=True, blank=True, editable=False)
-    # The check-in the reminder job still has to raise: `next_check_in` when it is set or
-    # moves, cleared once the job has raised it (or found one open). The job reads the
-    # contacts whose date has come through a partial index, so a backlog of open
-    # check-ins is never read again.
-    check_in_due_on = models.DateField(null=True, blank=True, editable=False)
     # Folded name, company and title (contacts.search): what the list and the picker search.
     search_text = models.CharField(max_length=620, blank=True, editable=False)
 
@@ -226,11 +221,6 @@ class Contact(models.Model):
             # stops, even when thousands share a rank (a fresh import's contacts all do).
             models.Index(fields=["owner", "-reconnect_score", "id"], name="contact_reconnect_rank_idx"),
             models.Index(fields=["owner", "scores_on"], name="contact_scores_on_idx"),
-            models.Index(
-                fields=["owner", "check_in_due_on"],
-                name="contact_check_in_due_idx",
-                condition=Q(check_in_due_on__isnull=False),
-            ),
             # Upcoming work anniversaries: the month/day test runs on the index entries,
             # and only the matching rows are read from the table.
             models.Index(

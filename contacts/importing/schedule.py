@@ -13,7 +13,8 @@ Then, so that an import does not make a wave (DESIGN rule 1), the first check-in
 the contacts it created are staggered over their first cadence period, best
 reconnect candidates first (`reminders.rules.staggered_first_check_ins`): one UPDATE
 of `first_check_in_on` and `next_check_in` for the new contacts, after the last chunk.
-A JSON backup keeps its own dates and is not staggered.
+A JSON backup keeps its own dates and is not staggered. Last, each new contact's first
+check-in is pending for the reminder job (`pending_write`).
 """
 
 from array import array
@@ -25,6 +26,7 @@ from contacts.gaps import added_day, silences
 from contacts.models import Contact
 from crm.models import company_key
 from reminders import ranking, rules
+from reminders.pending import pending_follow
 from reminders.services import (
     ContactFacts,
     OwnerClock,
@@ -144,7 +146,7 @@ class FirstSchedule:
             self.silent_firsts.append(values["id"])
         # No talk yet (a connection is none); scores as of the import's day.
         return Schedule(
-            connected_on, due, heat, heat_why, rank, rank_why, None, self.clock.today, due, connected_on
+            connected_on, due, heat, heat_why, rank, rank_why, None, self.clock.today, connected_on
         )
 
     def stagger(self, *, created_on: date, stage: ContactStage | None = None) -> int:
@@ -187,17 +189,22 @@ class FirstSchedule:
                     # One statement per batch (arrays joined by id), not a statement per row.
                     firsts_col, dues_col, ids_col = (list(column) for column in zip(*batch, strict=True))
                     cursor.execute(
-                        f"UPDATE {table} AS c SET first_check_in_on = v.first, next_check_in = v.due, "
-                        "check_in_due_on = v.due "
+                        f"UPDATE {table} AS c SET first_check_in_on = v.first, next_check_in = v.due "
                         "FROM unnest(%s::date[], %s::date[], %s::bigint[]) AS v(first, due, id) WHERE c.id = v.id",
                         [firsts_col, dues_col, ids_col],
                     )
                 else:
                     cursor.executemany(
-                        f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s, check_in_due_on = %s "
-                        "WHERE id = %s",
-                        [(first, due, due, pk) for first, due, pk in batch],
+                        f"UPDATE {table} SET first_check_in_on = %s, next_check_in = %s WHERE id = %s",
+                        batch,
                     )
-        for column in (scores, ids, cadences, connected):
+        for column in (scores, cadences, connected):
             del column[:]
         return n
+
+    def pending_write(self) -> None:
+        """The new contacts' first check-ins are pending for the reminder job, at the dates
+        written with them or by `stagger` (`reminders.pending`): call once they are all in
+        the contacts table."""
+        pending_follow(self._ids)
+        del self._ids[:]

@@ -282,6 +282,7 @@ def _import(
     if fmt != "json":
         writer.schedule.stagger(created_on=clock.local_date(now), stage=writer.stage)
     writer.stage.finish()
+    writer.schedule.pending_write()
     touched.update(writer.schedule.silent_firsts)
     report.total_rows = processed
     report.interactions_created += writer.interactions_created

@@ -13,7 +13,8 @@ from contacts.models import Contact
 from contacts.tests.factories import make_contact, make_interaction, make_tag, make_user
 from crm.models import JobRun
 from reminders import services
-from reminders.models import Reminder
+from reminders.models import PendingCheckIn, Reminder
+from reminders.pending import pending_due
 from reminders.services import reminders_generate
 
 from .helpers import at, keys
@@ -484,11 +485,12 @@ def test_a_backlog_of_open_check_ins_is_not_read_again(alice):
     check-in is already open: their pending date was cleared when it was raised."""
     overdue = [make_contact(owner=alice, created_at=CREATED, tie_strength="strong") for _ in range(30)]
     assert run(D0) == 30  # the backlog, raised once
-    assert not Contact.objects.filter(owner=alice, check_in_due_on__isnull=False).exists()
+    assert not PendingCheckIn.objects.filter(owner=alice).exists()
     fresh = make_contact(owner=alice, created_at=at(D0 - timedelta(days=95)), tie_strength="strong")
     clocks = services._owner_clocks([alice.pk], today=D0 + timedelta(days=1), now=at(D0))
     services._schedule_new(clocks)
-    read = set(services.candidates(clocks).values_list("pk", flat=True))
+    read = {item.contact_id for item in pending_due({alice.pk: D0 + timedelta(days=1)})}
+    read |= set(services.event_candidates(clocks).values_list("pk", flat=True))
     assert read == {fresh.pk}  # not one of the 30 open ones
     assert run(D0 + timedelta(days=1)) == 1
     assert Reminder.objects.filter(contact__in=overdue, status="open").count() == 30
@@ -501,6 +503,6 @@ def test_a_check_in_moved_into_the_past_is_raised_by_the_next_run(alice):
     assert run(date(2026, 6, 1)) == 0
     Contact.objects.filter(pk=contact.pk).update(checkin_cadence_months=2)
     services.contacts_schedule_refresh(contact_ids=[contact.pk], now=at(date(2026, 6, 2)))
-    assert Contact.objects.get(pk=contact.pk).check_in_due_on == date(2026, 3, 10)
+    assert PendingCheckIn.objects.get(contact=contact).due_on == date(2026, 3, 10)
     assert run(date(2026, 6, 2)) == 1
     assert keys() == {(contact.pk, "check_in", date(2026, 3, 10))}

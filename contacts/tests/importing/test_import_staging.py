@@ -19,7 +19,7 @@ from contacts.importing.services import import_run
 from contacts.importing.write import CONTACT_COLUMNS
 from contacts.models import Contact, ContactEmail, ContactPhone, Interaction, RoleHistory
 from contacts.tests.factories import make_user
-from reminders.models import Reminder
+from reminders.models import PendingCheckIn, Reminder
 
 from .test_import_postgres_copy import (
     LINKEDIN_HEADER,
@@ -92,6 +92,10 @@ def _account(owner) -> dict:
             .order_by("id")
             .values_list("contact_id", "company", "title", "started_on", "ended_on")
         ],
+        "pending_check_ins": sorted(
+            (rank[c], due)
+            for c, due in PendingCheckIn.objects.filter(owner=owner).values_list("contact_id", "due_on")
+        ),
         "reminders": sorted(
             (rank[c], kind, due, status)
             for c, kind, due, status in Reminder.objects.filter(contact__owner=owner).values_list(
@@ -140,6 +144,7 @@ def test_staged_contacts_are_written_as_the_plain_path_writes_them(monkeypatch):
     assert staged_reports == plain_reports
     plain, staged = _account(plain_owner), _account(staged_owner)
     assert len(staged["contacts"]) > 150 and staged["roles"] and staged["reminders"]
+    assert len(staged["pending_check_ins"]) > 150
     assert any(row["first_check_in_on"] for row in staged["contacts"])
     for key in plain:
         assert staged[key] == plain[key], key
