@@ -17,7 +17,6 @@ UPDATEs (`… WHERE status IN (open, snoozed)`), so two clicks close it once.
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -770,22 +769,6 @@ def _mark_run(clocks: dict[int, OwnerClock]) -> None:
         ).update(reminders_run_on=today)
 
 
-@contextmanager
-def _job_commit() -> Iterator[None]:
-    """One step of the job in a transaction of its own. On PostgreSQL its commit does not
-    wait for the WAL to reach the disk (`synchronous_commit` off for it alone): a server
-    crash can lose the last few steps committed, never half of one, and a lost step is
-    redone by the next run (its inserts are idempotent, and `reminders_run_on` moves in a
-    later transaction, which the WAL's order makes lost too). 82,621 check-ins raised in
-    chunks of 2,000 waited 1.5–2 s on the disk for their 41 commits.
-    """
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and connection.in_atomic_block:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        yield
-
-
 def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> RunResult:
     """Raise what is due for these users, reading only what is due: the pending check-ins
     and the follow-ups by date, the contacts with an event in the run's window by month
@@ -805,15 +788,15 @@ def _generate(*, user_ids: Iterable[int], today: date | None, now: datetime) -> 
     open_check_ins = _open_check_ins(users_today) if due else set()
     for start in range(0, len(due), CHUNK_SIZE):
         chunk = due[start : start + CHUNK_SIZE]
-        with _job_commit():
+        with transaction.atomic():
             result.created += reminders_insert(_raise_check_ins(chunk, open_check_ins), now=now)
             pending_settle([item.contact_id for item in chunk], until=latest_today)
     # Birthdays and work anniversaries: the contacts with one on a day of the run's window.
     event_ids = event_candidates(clocks).order_by().values_list("pk", flat=True)
     for rows in _contact_chunks(event_ids, result):
-        with _job_commit():
+        with transaction.atomic():
             result.created += reminders_insert(_raise_events_for(rows, clocks, result), now=now)
-    with _job_commit():
+    with transaction.atomic():
         result.created += reminders_insert(_follow_ups(clocks), now=now)
     _mark_run(clocks)
     return result
